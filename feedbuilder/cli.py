@@ -1,0 +1,133 @@
+"""The ``feedbuilder`` command: a thin layer over :mod:`feedbuilder.pipeline`.
+
+Exit codes: 0 built, 1 problems under ``--strict`` (or any problem for ``check``),
+2 usage or configuration error, 3 the output dir cannot be written, 75 another build
+holds the lock (EX_TEMPFAIL: cron may simply try again next time).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import Config, ConfigError, load_config
+from .models import BuildReport, Problem, Severity
+from .output.writer import LockedError, OutputError
+from .pipeline import build, check
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_OUTPUT = 3
+EXIT_LOCKED = 75
+
+
+def _display(problem: Problem, config: Config) -> str:
+    """``path[:line]: reason`` with the path as the user would type it."""
+    path = Path(problem.path)
+    full = path if path.is_absolute() else config.posts_dir / path
+    try:
+        shown = os.path.relpath(full)
+    except ValueError:
+        shown = str(full)
+    if shown.startswith(".."):
+        shown = str(full)
+    return str(Problem(shown, problem.reason, problem.severity, problem.line))
+
+
+def _config(ctx_options: dict[str, Any]) -> Config:
+    config_file = ctx_options.pop("config_file")
+    try:
+        return load_config(config_file, overrides=ctx_options)
+    except ConfigError as exc:
+        raise click.UsageError(f"configuration: {exc}") from None
+
+
+def _print_problems(report: BuildReport, config: Config, quiet: bool) -> None:
+    for problem in report.problems:
+        if quiet and problem.severity is not Severity.ERROR:
+            continue
+        click.echo(_display(problem, config), err=True)
+
+
+common_options = [
+    click.option("--posts", "posts_dir", type=click.Path(path_type=Path), help="Posts folder."),
+    click.option("--output", "output_dir", type=click.Path(path_type=Path), help="Output folder."),
+    click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path),
+        help="Config file (default: feedbuilder.toml, else [tool.feedbuilder] in pyproject.toml).",
+    ),
+    click.option("--limit", "items_per_feed", type=click.IntRange(min=1), help="Items per feed."),
+    click.option("--site-url", "site_url", help="Site URL, the base for links."),
+    click.option("--timezone", "timezone", help="IANA time zone for naive dates."),
+]
+
+
+def with_common_options(func: Any) -> Any:
+    for option in reversed(common_options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feedbuilder")
+def main() -> None:
+    """Turn a folder of posts into per-category RSS 2.0 and Atom 1.0 feeds."""
+
+
+@main.command(name="build")
+@with_common_options
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors: no summary, no warnings.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any post was skipped.")
+@click.option(
+    "--wait",
+    "wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Seconds to wait for another running build to finish (default: don't wait).",
+)
+def build_command(quiet: bool, strict: bool, wait: float, **options: Any) -> None:
+    """Build every feed into the output folder."""
+    config = _config(options)
+    try:
+        report = build(config, wait_seconds=wait)
+    except LockedError as exc:
+        click.echo(f"feedbuilder: {exc}", err=True)
+        raise SystemExit(EXIT_LOCKED) from None
+    except OutputError as exc:
+        click.echo(
+            f"feedbuilder: cannot write output: {exc}; previous feeds left as they were", err=True
+        )
+        raise SystemExit(EXIT_OUTPUT) from None
+    _print_problems(report, config, quiet)
+    if not quiet:
+        click.echo(
+            f"{report.posts_read} posts read, {report.posts_skipped} skipped, "
+            f"{report.feeds_written} feeds written, {report.feeds_unchanged} unchanged"
+            + (f", {report.files_removed} removed" if report.files_removed else ""),
+            err=True,
+        )
+    if strict and report.posts_skipped:
+        raise SystemExit(EXIT_PROBLEMS)
+
+
+@main.command(name="check")
+@with_common_options
+def check_command(**options: Any) -> None:
+    """Read and render everything, write nothing; exit 1 when there is any problem."""
+    config = _config(options)
+    report = check(config)
+    _print_problems(report, config, quiet=False)
+    click.echo(
+        f"{report.posts_read} posts read, {report.posts_skipped} skipped, "
+        f"{len(report.problems)} problems",
+        err=True,
+    )
+    if report.problems:
+        raise SystemExit(EXIT_PROBLEMS)

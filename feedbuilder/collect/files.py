@@ -1,0 +1,209 @@
+"""Finding post files and reading them into :class:`SourcePost` records.
+
+Scraped corpora arrive in every encoding and state of repair, so reading never raises:
+each file gives either a post or a :class:`Problem` saying why not.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..models import Problem, Severity, SourcePost
+from .frontmatter import FrontMatterError, split_post
+
+POST_SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm", ".txt"})
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PostFile:
+    """A post file found on disk, with what the cache needs to know whether it changed."""
+
+    path: Path
+    rel_path: str
+    size: int
+    mtime_ns: int
+
+
+def find_post_files(
+    root: Path, follow_symlinks: bool = False
+) -> tuple[list[PostFile], list[Problem]]:
+    """Every post file under ``root``, sorted by relative path; hidden files and folders skipped.
+
+    Symlinks are not followed unless asked, and never outside ``root`` or round a loop.
+    """
+    files: list[PostFile] = []
+    problems: list[Problem] = []
+    real_root = root.resolve()
+    seen_dirs: set[str] = set()
+
+    def walk(directory: Path) -> Iterator[PostFile]:
+        real = os.path.realpath(directory)
+        if real in seen_dirs:
+            problems.append(Problem(_rel(directory, root), "symlink loop; not followed"))
+            return
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(
+                Problem(
+                    _rel(directory, root), f"cannot list folder: {exc.strerror}", Severity.ERROR
+                )
+            )
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            rel = _rel(path, root)
+            if entry.is_symlink():
+                if not follow_symlinks:
+                    problems.append(Problem(rel, "symlink not followed (set follow_symlinks)"))
+                    continue
+                target = Path(os.path.realpath(path))
+                if not target.is_relative_to(real_root):
+                    problems.append(
+                        Problem(
+                            rel, "symlink points outside the posts folder; skipped", Severity.ERROR
+                        )
+                    )
+                    continue
+                if not target.exists():
+                    problems.append(Problem(rel, "broken symlink; skipped", Severity.ERROR))
+                    continue
+            try:
+                if entry.is_dir():
+                    yield from walk(path)
+                    continue
+                if not entry.is_file() or path.suffix.lower() not in POST_SUFFIXES:
+                    continue
+                stat = entry.stat()
+            except OSError as exc:
+                problems.append(Problem(rel, f"cannot read: {exc.strerror}", Severity.ERROR))
+                continue
+            yield PostFile(path, rel, stat.st_size, stat.st_mtime_ns)
+
+    if not root.is_dir():
+        return [], [Problem(str(root), "posts folder not found", Severity.ERROR)]
+    files.extend(walk(root))
+    files.sort(key=lambda f: f.rel_path)
+    return files, problems
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class ReadError(Exception):
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def decode(data: bytes) -> tuple[str, str, bool]:
+    """Decode a post's bytes: BOM, then UTF-8, then GB18030 (Chinese scrapes), then UTF-8 lossy.
+
+    Returns (text, encoding, lossy). Raises :class:`ReadError` for binary data.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding.replace("-sig", "") + " with BOM", False
+            except UnicodeDecodeError:
+                return data.decode(encoding, errors="replace"), encoding + " with BOM", True
+    head = data[:8192]
+    if head.count(b"\x00") > len(head) // 10:
+        raise ReadError("binary file, not text")
+    try:
+        return data.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+        if _looks_like_text(text):
+            return text, "gb18030", False
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", errors="replace")
+    if not _looks_like_text(text):
+        raise ReadError("binary file, not text")
+    return text, "utf-8", True
+
+
+def _looks_like_text(text: str) -> bool:
+    sample = text[:8192]
+    if not sample:
+        return True
+    bad = sum(1 for ch in sample if (ch < " " and ch not in "\t\n\r\f") or ch == "\ufffd")
+    return bad <= len(sample) // 20
+
+
+def read_post(
+    file: PostFile, max_file_bytes: int, max_front_matter_bytes: int
+) -> tuple[SourcePost | None, list[Problem]]:
+    """Read and split one post file; never raises."""
+    rel = file.rel_path
+    problems: list[Problem] = []
+
+    def fail(reason: str, line: int | None = None) -> tuple[None, list[Problem]]:
+        problems.append(Problem(rel, reason, Severity.ERROR, line))
+        return None, problems
+
+    if file.size > max_file_bytes:
+        return fail(f"file is {file.size} bytes, over the {max_file_bytes}-byte limit")
+    try:
+        with open(file.path, "rb") as handle:
+            data = handle.read(max_file_bytes + 1)
+    except FileNotFoundError:
+        return fail("file vanished before it could be read")
+    except IsADirectoryError:
+        return fail("not a file")
+    except OSError as exc:
+        return fail(f"cannot read: {exc.strerror or exc}")
+    if len(data) > max_file_bytes:
+        return fail(f"file grew over the {max_file_bytes}-byte limit while being read")
+    if not data.strip():
+        return fail("empty file")
+    try:
+        text, encoding, lossy = decode(data)
+    except ReadError as exc:
+        return fail(exc.reason)
+    if encoding not in ("utf-8",):
+        problems.append(Problem(rel, f"decoded as {encoding}"))
+    if lossy:
+        problems.append(Problem(rel, f"invalid {encoding} bytes replaced with U+FFFD"))
+    if "\x00" in text:
+        problems.append(Problem(rel, "NUL bytes removed"))
+        text = text.replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        split = split_post(text, max_front_matter_bytes)
+    except FrontMatterError as exc:
+        return fail(exc.reason, exc.line)
+    if split.lenient:
+        problems.append(Problem(rel, "invalid YAML, recovered with lenient front matter", line=2))
+    post = SourcePost(
+        path=file.path,
+        rel_path=rel,
+        metadata=split.metadata,
+        body=split.body,
+        mtime=file.mtime_ns / 1e9,
+        body_line=split.body_line,
+        encoding=encoding,
+    )
+    return post, problems

@@ -1,0 +1,171 @@
+"""Front matter: python-frontmatter splits it, a strict-but-safe YAML loader reads it.
+
+The loader only ever builds plain mappings, lists and strings (and ``None`` for an empty
+or ``null`` value): scalars keep the text as written, so ``title: 12_00`` stays "12_00"
+instead of YAML 1.1's integer 1200, and dates are parsed by :mod:`..normalise.dates`.
+When YAML fails on the simple ``key: value`` / ``- item`` shape scrapers write, a lenient
+line reader recovers it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import frontmatter
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.cyaml import CParser  # type: ignore[attr-defined]
+from yaml.resolver import BaseResolver
+
+MAX_NODES = 10_000
+
+
+class FrontMatterError(ValueError):
+    """Front matter that cannot be read; ``line`` is 1-based in the file, when known."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+class _TextResolver(BaseResolver):
+    """Resolves plain scalars to null or string only: no bools, numbers or timestamps."""
+
+
+_TextResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), [*"~nN", ""]
+)
+
+
+class TextLoader(CParser, SafeConstructor, _TextResolver):
+    """Safe loading, at libyaml speed, with every scalar as text."""
+
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        SafeConstructor.__init__(self)
+        _TextResolver.__init__(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    metadata: dict[str, Any]
+    body: str
+    body_line: int
+    lenient: bool
+
+
+def _count_nodes(value: Any, budget: int = MAX_NODES) -> int:
+    """Count nodes as if aliases were expanded, stopping once past ``budget`` (alias bombs)."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > budget:
+            raise FrontMatterError(
+                f"front matter expands to more than {budget} values (YAML alias bomb?)"
+            )
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def load_yaml(text: str, first_line: int) -> Any:
+    try:
+        loader = TextLoader(text)
+        try:
+            value = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark is not None else None
+        raise FrontMatterError(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise FrontMatterError(f"invalid YAML: {exc}") from None
+    _count_nodes(value)
+    return value
+
+
+_KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*))?$")
+_ITEM_LINE = re.compile(r"^\s*-\s+(.*)$")
+_WRAPPING_QUOTES = re.compile(r"^([\"']+)(.*?)([\"']+)$", re.DOTALL)
+
+
+def _unquote(value: str) -> str:
+    """Strip the runs of quotes scrapers wrap around titles: ``\"\"\"'转发'\"\"\"`` → ``转发``."""
+    value = value.strip()
+    match = _WRAPPING_QUOTES.match(value)
+    return match.group(2).strip() if match else value
+
+
+def lenient_load(text: str) -> dict[str, Any]:
+    """Read ``key: value`` lines and ``- item`` lists the way a person would, or raise."""
+    result: dict[str, Any] = {}
+    key: str | None = None
+    for raw in text.split("\n"):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        item = _ITEM_LINE.match(raw)
+        key_match = _KEY_LINE.match(raw) if not raw[:1].isspace() else None
+        if key_match:
+            key, value = key_match.group(1), (key_match.group(2) or "").strip()
+            result[key] = _unquote(value) if value else None
+        elif item and key is not None:
+            current = result.get(key)
+            if not isinstance(current, list):
+                current = [] if current is None else [current]
+            current.append(_unquote(item.group(1)))
+            result[key] = current
+        elif key is not None and isinstance(result.get(key), str | None):
+            # A continuation line: a value a scraper broke over several lines.
+            joined = " ".join(filter(None, [result.get(key), raw.strip()]))
+            result[key] = _unquote(joined)
+        else:
+            raise FrontMatterError("cannot read front matter line")
+    if not result:
+        raise FrontMatterError("empty front matter")
+    return result
+
+
+_HANDLER = frontmatter.default_handlers.YAMLHandler()  # its boundary rules; our loader
+
+
+def split_post(text: str, max_front_matter: int) -> Split:
+    """Split a post's text into metadata and body. Raises :class:`FrontMatterError`.
+
+    Blank lines before the opening ``---`` are allowed (the seed's generator writes one).
+    """
+    stripped = text.lstrip()
+    offset = text.count("\n", 0, len(text) - len(stripped))
+    text = stripped
+    if not _HANDLER.detect(text):
+        raise FrontMatterError("no front matter (the file must start with a '---' line)", 1)
+    try:
+        fm, body = _HANDLER.split(text)
+    except ValueError:
+        raise FrontMatterError("front matter is never closed (no second '---' line)", 1) from None
+    if len(fm) > max_front_matter:
+        raise FrontMatterError(f"front matter larger than {max_front_matter} bytes", 1)
+    body_line = offset + text.count("\n", 0, len(text) - len(body)) + 1
+    lenient = False
+    try:
+        metadata = load_yaml(fm, offset + 2)
+    except FrontMatterError as exc:
+        try:
+            metadata = lenient_load(fm)
+        except FrontMatterError:
+            raise exc from None
+        lenient = True
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise FrontMatterError(
+            f"front matter is a {type(metadata).__name__}, not a mapping of keys to values", 2
+        )
+    return Split({str(k): v for k, v in metadata.items()}, body, body_line, lenient)

@@ -1,0 +1,101 @@
+"""Decide which feeds exist and which posts (newest first, capped) each one holds.
+
+Planning needs only :class:`PostMeta`, so the bodies to clean are known before any is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections.abc import Iterable, Sequence
+
+from ..config import Config
+from ..models import Category, FeedSpec, PostMeta, Problem, Severity
+from ..normalise.categories import build_categories
+
+
+def newest_first_key(meta: PostMeta) -> tuple[float, str]:
+    """Sort key: newest published first, ties broken by id so order never depends on input."""
+    return (-meta.published.timestamp(), meta.id)
+
+
+def dedupe(metas: Sequence[PostMeta]) -> tuple[list[PostMeta], list[Problem]]:
+    """Make ids unique, deterministically.
+
+    Two posts that declare the same ``id``/``guid`` are the same item: the later-updated one
+    wins (ties: the first path). Two posts whose *derived* ids (permalinks) collide are
+    different items: both stay, the later paths get a suffixed id.
+    """
+    problems: list[Problem] = []
+    by_id: dict[str, list[PostMeta]] = {}
+    for meta in sorted(metas, key=lambda m: m.rel_path):
+        by_id.setdefault(meta.id, []).append(meta)
+    result: list[PostMeta] = []
+    for post_id, group in by_id.items():
+        if len(group) == 1:
+            result.append(group[0])
+            continue
+        declared = [m for m in group if m.id != m.link]
+        if declared:
+            keep = min(group, key=lambda m: (-m.updated.timestamp(), m.rel_path))
+            result.append(keep)
+            for other in group:
+                if other is not keep:
+                    problems.append(
+                        Problem(
+                            other.rel_path,
+                            f"duplicate id {post_id!r} (also in {keep.rel_path}); skipped",
+                            Severity.ERROR,
+                        )
+                    )
+            continue
+        result.append(group[0])
+        for other in group[1:]:
+            suffix = hashlib.sha1(other.rel_path.encode()).hexdigest()[:8]
+            problems.append(
+                Problem(
+                    other.rel_path,
+                    f"same permalink as {group[0].rel_path}; given the id {post_id}#{suffix}",
+                )
+            )
+            result.append(other.replace(id=f"{post_id}#{suffix}"))
+    return result, problems
+
+
+def _newest(metas: Iterable[PostMeta], count: int) -> tuple[str, ...]:
+    return tuple(m.id for m in heapq.nsmallest(count, metas, key=newest_first_key))
+
+
+def plan_feeds(
+    metas: Sequence[PostMeta], config: Config
+) -> tuple[list[FeedSpec], dict[str, Category]]:
+    """The all-posts feed and one feed per category, each with its newest posts' ids."""
+    categories = build_categories(
+        (path for meta in metas for path in meta.categories), config.category_map
+    )
+    members: dict[str, list[PostMeta]] = {name: [] for name in categories}
+    for meta in metas:
+        for name in meta.category_names():
+            members[name].append(meta)
+    limit = config.items_per_feed
+    site = config.site_title
+    specs = [
+        FeedSpec(
+            key="all",
+            title=site,
+            description=config.description or f"All posts from {site}",
+            category=None,
+            post_ids=_newest(metas, limit),
+        )
+    ]
+    for name, category in categories.items():
+        specs.append(
+            FeedSpec(
+                key=f"category/{category.slug}",
+                title=f"{site} – {name}",
+                description=f"Posts in {name} from {site}",
+                category=category,
+                post_ids=_newest(members[name], limit),
+            )
+        )
+    return specs, categories

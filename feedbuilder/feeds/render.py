@@ -1,0 +1,148 @@
+"""Render a feed as RSS 2.0 or Atom 1.0 bytes with feedgen, then mend what feedgen gets wrong.
+
+feedgen 1.0.0 traps, each worked around here and pinned in tests/test_render.py:
+- ``add_entry`` prepends: we pass ``order="append"``;
+- ``lastBuildDate`` defaults to the wall clock: we set it to the newest item's date;
+- ``description()`` becomes Atom ``content`` unless ``isSummary=True``;
+- the RSS channel ``<link>`` is the last link added: the alternate link goes last;
+- entry links lose every attribute but ``href`` (python-feedgen#135): Atom entry links are
+  rebuilt with lxml after rendering.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from .. import __version__
+from ..config import Config
+from ..models import FeedSpec, Post, Thumbnail
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FALLBACK_IMAGE_TYPE = "image/jpeg"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FORMATS = ("rss", "atom")
+GENERATOR_URI = "https://pypi.org/project/feedbuilder/"
+
+
+def feed_path(spec: FeedSpec, fmt: str) -> str:
+    """The feed's path inside the output dir, e.g. ``feeds/category/jin-rong.atom.xml``."""
+    return f"feeds/{spec.key}.{fmt}.xml"
+
+
+def atom_id(post_id: str) -> str:
+    """Atom ids must be IRIs: a declared id that is not one gets a stable ``urn:uuid``."""
+    if urlsplit(post_id).scheme and " " not in post_id:
+        return post_id
+    try:
+        return uuid.UUID(post_id).urn
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, post_id).urn
+
+
+def content_with_thumbnail(post: Post, config: Config) -> str:
+    """The content, led by the thumbnail when the body has no image of its own."""
+    html = post.body.content_html
+    thumb = post.thumbnail
+    if config.thumbnail_in_content and thumb is not None and post.body.first_image is None:
+        html = f'<p><img src="{_attr(thumb.url)}" alt=""></p>\n{html}'
+    return html
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def _image_type(thumb: Thumbnail) -> str:
+    return thumb.mime_type or FALLBACK_IMAGE_TYPE
+
+
+def _generator(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.load_extension("media", atom=True, rss=True)
+    fg.load_extension("dc", atom=False, rss=True)
+    self_url = config.feeds_url + feed_path(spec, fmt)
+    site_url = config.base_url
+    newest = max((p.meta.updated for p in posts), default=EPOCH)
+    fg.id(self_url)
+    fg.title(spec.title)
+    fg.author({"name": config.site_author})
+    fg.link(href=self_url, rel="self", type=f"application/{fmt}+xml")
+    fg.link(href=site_url, rel="alternate", type="text/html")  # last: RSS <link>
+    fg.language(config.language)
+    fg.description(spec.description)  # RSS description, Atom subtitle
+    fg.generator("feedbuilder", __version__, GENERATOR_URI)
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
+    if posts:
+        fg.pubDate(max(p.meta.published for p in posts))
+    for post in posts:
+        meta = post.meta
+        fe = fg.add_entry(order="append")
+        if fmt == "atom":
+            fe.id(atom_id(meta.id))
+        else:  # guid() after id(): id() would reset isPermaLink
+            fe.id(meta.id)
+            fe.guid(meta.id, permalink=meta.id == meta.link)
+        fe.title(meta.title)
+        fe.link(href=meta.link, rel="alternate")
+        fe.published(meta.published)
+        fe.updated(meta.updated)
+        fe.pubDate(meta.published)
+        author = meta.author or config.site_author
+        if fmt == "atom":
+            fe.author({"name": author})
+        else:
+            fe.dc.dc_creator(author)
+        for name in [*meta.category_names(), *meta.tags]:
+            fe.category(term=name, label=name)
+        fe.description(post.body.summary or meta.title, isSummary=True)
+        fe.content(
+            content_with_thumbnail(post, config).replace("]]>", "]]&gt;"),
+            type="CDATA" if fmt == "rss" else "html",
+        )
+        thumb = post.thumbnail
+        if thumb is not None:
+            fe.enclosure(thumb.url, 0, _image_type(thumb))
+            fe.media.thumbnail(url=thumb.url, group=None)
+            fe.media.content(url=thumb.url, medium="image", type=_image_type(thumb), group=None)
+    return fg
+
+
+def _fix_atom_links(root: etree._Element, posts: Sequence[Post]) -> None:
+    """Rebuild each entry's links with the attributes feedgen drops (python-feedgen#135)."""
+    entries = root.findall(f"{{{ATOM_NS}}}entry")
+    for entry, post in zip(entries, posts, strict=True):
+        old = entry.findall(f"{{{ATOM_NS}}}link")
+        anchor = entry.index(old[0]) if old else len(entry)
+        for link in old:
+            entry.remove(link)
+        links = [{"rel": "alternate", "type": "text/html", "href": post.meta.link}]
+        thumb = post.thumbnail
+        if thumb is not None:
+            links.append(
+                {"rel": "enclosure", "type": _image_type(thumb), "length": "0", "href": thumb.url}
+            )
+        for offset, attrs in enumerate(links):
+            element = etree.Element(f"{{{ATOM_NS}}}link", attrs)
+            entry.insert(anchor + offset, element)
+
+
+def render(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) -> bytes:
+    """The feed as bytes: deterministic for the same posts and config."""
+    fg = _generator(spec, posts, config, fmt)
+    if fmt == "rss":
+        data: bytes = fg.rss_str(pretty=True)
+    elif fmt == "atom":
+        root = etree.fromstring(fg.atom_str(pretty=False))
+        _fix_atom_links(root, posts)
+        etree.indent(root, space="  ")
+        data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    else:
+        raise ValueError(f"unknown feed format {fmt!r}")
+    return data

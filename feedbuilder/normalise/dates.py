@@ -1,0 +1,123 @@
+"""Dates in every form generators and scrapers write, always to aware datetimes."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+
+MIN_YEAR = 1970
+MAX_YEAR = 2200
+
+
+class DateError(ValueError):
+    """A value that is not a usable date; the message says why."""
+
+
+_LOCAL_FORMS = re.compile(
+    r"""^\s*(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?
+        (?:\s*(?:T|\s)\s*(?P<H>\d{1,2})\s*[:时時点]\s*(?P<M>\d{1,2})\s*分?
+           (?:\s*[:]?\s*(?P<S>\d{1,2})(?P<frac>[.,]\d+)?\s*秒?)?)?
+        \s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2})?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_EPOCH = re.compile(r"^\s*-?\d{9,13}(?:\.\d+)?\s*$")
+_RFC822_HINT = re.compile(r"[A-Za-z]{3}")
+# Zone abbreviations that email.utils does not know but feeds use.
+_EXTRA_ZONES = {
+    "HKT": "+0800",
+    "JST": "+0900",
+    "KST": "+0900",
+    "BST": "+0100",
+    "CET": "+0100",
+    "CEST": "+0200",
+    "IST": "+0530",
+}
+_ZONE_WORD = re.compile(r"\b(" + "|".join(_EXTRA_ZONES) + r")\s*$")
+
+
+def _check_range(value: datetime) -> datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise DateError(f"implausible year {value.year}")
+    return value
+
+
+def _from_epoch(number: float) -> datetime:
+    if abs(number) >= 1e11:  # milliseconds
+        number /= 1000
+    try:
+        return _check_range(datetime.fromtimestamp(number, UTC))
+    except (OverflowError, OSError, ValueError):
+        raise DateError(f"epoch out of range: {number}") from None
+
+
+def _tz_from_text(text: str | None, default: tzinfo) -> tzinfo:
+    if not text:
+        return default
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = 1 if text[0] == "+" else -1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 23 or minutes > 59:
+        raise DateError(f"bad UTC offset {text!r}")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _from_local_form(match: re.Match[str], zone: tzinfo) -> datetime:
+    g = match.groupdict()
+    frac = g["frac"]
+    micro = int((frac[1:] + "000000")[:6]) if frac else 0
+    try:
+        value = datetime(
+            int(g["y"]),
+            int(g["m"]),
+            int(g["d"]),
+            int(g["H"] or 0),
+            int(g["M"] or 0),
+            int(g["S"] or 0),
+            micro,
+        )
+    except ValueError as exc:
+        raise DateError(f"impossible date: {exc}") from None
+    return value.replace(tzinfo=_tz_from_text(g["tz"], zone))
+
+
+def _from_rfc822(text: str) -> datetime:
+    candidate = _ZONE_WORD.sub(lambda m: _EXTRA_ZONES[m.group(1)], text.strip())
+    try:
+        value = parsedate_to_datetime(candidate)
+    except (TypeError, ValueError, IndexError):
+        raise DateError("unrecognised date format") from None
+    if value.tzinfo is None:  # "-0000" means "UTC, origin unknown"
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def parse_date(value: object, zone: tzinfo) -> datetime:
+    """Parse one front-matter date value into an aware datetime.
+
+    Naive values are taken to be in ``zone``. Raises :class:`DateError` with a reason.
+    """
+    if isinstance(value, datetime):
+        result = value if value.tzinfo else value.replace(tzinfo=zone)
+        return _check_range(result)
+    if isinstance(value, date):
+        return _check_range(datetime.combine(value, time(), zone))
+    if isinstance(value, bool):
+        raise DateError(f"not a date: {value!r}")
+    if isinstance(value, int | float):
+        return _from_epoch(float(value))
+    if not isinstance(value, str):
+        raise DateError(f"not a date: {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        raise DateError("empty date")
+    if _EPOCH.match(text):
+        return _from_epoch(float(text))
+    match = _LOCAL_FORMS.match(text)
+    if match:
+        return _check_range(_from_local_form(match, zone))
+    if _RFC822_HINT.search(text):
+        return _check_range(_from_rfc822(text))
+    raise DateError("unrecognised date format")

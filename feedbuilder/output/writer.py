@@ -1,0 +1,168 @@
+"""Writing the output dir safely: atomic, unchanged files untouched, stale files removed.
+
+Readers poll these files while cron rewrites them, so each file is replaced in one rename
+(never seen half-written), a file whose bytes would not change is left alone (its mtime and
+the HTTP caches keyed on it stay valid), and files that feedbuilder wrote but no longer
+produces are removed only after the new set is complete, tracked by a manifest so nothing
+else in the output dir is touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MANIFEST_NAME = ".feedbuilder-manifest.json"
+LOCK_NAME = ".feedbuilder.lock"
+
+
+class OutputError(Exception):
+    """The output dir cannot be written; nothing already there was damaged."""
+
+
+class LockedError(Exception):
+    """Another build holds the output dir's lock."""
+
+
+def safe_target(root: Path, rel_path: str) -> Path:
+    """``root / rel_path``, refusing anything that would land outside ``root``."""
+    pure = PurePosixPath(rel_path)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in rel_path or not pure.parts:
+        raise OutputError(f"refusing to write outside the output dir: {rel_path!r}")
+    target = root.joinpath(*pure.parts)
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise OutputError(f"refusing to write outside the output dir: {rel_path!r}")
+    return target
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write via a temporary file in the same dir, fsync, rename over the old file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _same_bytes(target: Path, data: bytes) -> bool:
+    """Whether ``target`` already holds exactly ``data`` (size first: cheap)."""
+    return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+
+
+def _describe(exc: OSError, path: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"{path}: no space left on device"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{path}: permission denied"
+    return f"{path}: {exc.strerror or exc}"
+
+
+@dataclass
+class OutputDir:
+    """One build's writes into the output dir."""
+
+    root: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def write(self, rel_path: str, data: bytes) -> bool:
+        """Write one file unless its bytes are already there; returns whether it was written."""
+        target = safe_target(self.root, rel_path)
+        try:
+            if (
+                target.is_file()
+                and target.stat().st_size == len(data)
+                and target.read_bytes() == data
+            ):
+                self.unchanged.append(rel_path)
+                return False
+            write_atomic(target, data)
+        except OSError as exc:
+            raise OutputError(_describe(exc, target)) from exc
+        self.written.append(rel_path)
+        return True
+
+    def previous_manifest(self) -> set[str]:
+        try:
+            data = json.loads((self.root / MANIFEST_NAME).read_text(encoding="utf-8"))
+            return {str(p) for p in data.get("files", [])}
+        except (OSError, ValueError, AttributeError):
+            return set()
+
+    def finish(self) -> list[str]:
+        """Record the manifest, then remove files the last build wrote and this one did not."""
+        current = set(self.written) | set(self.unchanged)
+        stale = sorted(self.previous_manifest() - current)
+        manifest = json.dumps({"files": sorted(current)}, indent=1, ensure_ascii=False) + "\n"
+        self.write(MANIFEST_NAME, manifest.encode())
+        removed: list[str] = []
+        for rel_path in stale:
+            try:
+                target = safe_target(self.root, rel_path)
+            except OutputError:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+                removed.append(rel_path)
+                _remove_empty_parents(target.parent, self.root)
+        return removed
+
+
+def _remove_empty_parents(directory: Path, root: Path) -> None:
+    while directory != root and directory.is_relative_to(root):
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        directory = directory.parent
+
+
+@contextlib.contextmanager
+def build_lock(root: Path, wait_seconds: float = 0) -> Iterator[None]:
+    """Hold an exclusive lock on the output dir; released by the kernel if the holder dies."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(_describe(exc, root)) from exc
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockedError(
+                        f"{root}: another feedbuilder build is running (lock {LOCK_NAME})"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)
