@@ -191,8 +191,41 @@ def sanitize(html: str) -> str:
     )
 
 
+BLOCK_TAGS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "section",
+    "article",
+    "dd",
+    "dt",
+    "hr",
+)
+
+
+def text_of(root: Tag) -> str:
+    """Plain text with blocks separated by spaces but inline markup joined: ``*a*.`` → ``a.``"""
+    for block in root.find_all(BLOCK_TAGS):
+        block.insert_after(" ")
+    return clean_text(root.get_text(""))
+
+
 def plain_text(html: str) -> str:
-    return clean_text(BeautifulSoup(html, "lxml").get_text(" "))
+    return text_of(BeautifulSoup(html, "lxml"))
 
 
 def clean_body(
@@ -219,7 +252,7 @@ def clean_body(
     elif more:
         summary = plain_text(sanitize(html[: more.start()]))
     else:
-        summary = truncate(clean_text(root.get_text(" ")), summary_length)
+        summary = truncate(text_of(root), summary_length)
     return PostBody(
         content_html=content,
         summary=summary,

@@ -21,6 +21,7 @@ _LOCAL_FORMS = re.compile(
         \s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2})?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
+# 9 to 13 digits: seconds from 1973-03-03 on, or milliseconds; never an 8-digit YYYYMMDD.
 _EPOCH = re.compile(r"^\s*-?\d{9,13}(?:\.\d+)?\s*$")
 _RFC822_HINT = re.compile(r"[A-Za-z]{3}")
 # Zone abbreviations that email.utils does not know but feeds use.

@@ -1,0 +1,115 @@
+"""Dates: every common form to an aware datetime; naive ones in the configured zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedbuilder.normalise.dates import DateError, parse_date
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wed, 08 Dec 2021 07:57:20 GMT", "2021-12-08T07:57:20+00:00"),
+        ("Tue, 14 Dec 2021 09:30:00 +0800", "2021-12-14T09:30:00+08:00"),
+        ("Mon, 13 Dec 2021 10:00:00 EST", "2021-12-13T10:00:00-05:00"),
+        ("13 Dec 2021 10:00:00 PDT", "2021-12-13T10:00:00-07:00"),
+        ("Mon, 13 Dec 2021 10:00:00 JST", "2021-12-13T10:00:00+09:00"),
+        ("2022-01-05T08:00:00Z", "2022-01-05T08:00:00+00:00"),
+        ("2022-01-06 09:15:00+08:00", "2022-01-06T09:15:00+08:00"),
+        ("2022-01-06T09:15:00+0530", "2022-01-06T09:15:00+05:30"),
+        ("2022-01-07T10:20:30.123456+00:00", "2022-01-07T10:20:30.123456+00:00"),
+        ("2022-01-07T10:20:30.5Z", "2022-01-07T10:20:30.500000+00:00"),
+        ("2022-01-08", "2022-01-08T00:00:00+08:00"),
+        ("2022-01-09 14:30:00", "2022-01-09T14:30:00+08:00"),
+        ("2022-01-09T14:30", "2022-01-09T14:30:00+08:00"),
+        ("2022/01/10 15:57", "2022-01-10T15:57:00+08:00"),
+        ("2022年01月11日 15:57", "2022-01-11T15:57:00+08:00"),
+        ("2022年1月11日", "2022-01-11T00:00:00+08:00"),
+        ("1642000000", "2022-01-12T15:06:40+00:00"),
+        ("1642100000000", "2022-01-13T18:53:20+00:00"),
+    ],
+)
+def test_parses_common_forms(text: str, expected: str) -> None:
+    result = parse_date(text, SHANGHAI)
+    assert result.tzinfo is not None
+    assert result.isoformat() == expected
+
+
+def test_yaml_objects_and_numbers() -> None:
+    assert parse_date(date(2022, 1, 8), SHANGHAI).isoformat() == "2022-01-08T00:00:00+08:00"
+    naive = datetime(2022, 1, 9, 14, 30)
+    assert parse_date(naive, SHANGHAI).utcoffset() == timedelta(hours=8)
+    aware = datetime(2022, 1, 9, 14, 30, tzinfo=UTC)
+    assert parse_date(aware, SHANGHAI) == aware
+    assert parse_date(1642000000, SHANGHAI) == datetime(2022, 1, 12, 15, 6, 40, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2021-02-30",
+        "2021-01-01 25:00:00",
+        "0000-01-01",
+        "9999-12-31",
+        "yesterday-ish",
+        "",
+        "   ",
+        "2021-13-01",
+        "Wed, 32 Dec 2021 07:57:20 GMT",
+        "2022-01-06T09:15:00+25:00",
+    ],
+)
+def test_rejects_bad_dates(text: str) -> None:
+    with pytest.raises(DateError):
+        parse_date(text, SHANGHAI)
+
+
+def test_rejects_non_dates() -> None:
+    for value in (True, None, ["2021-01-01"], {"a": 1}):
+        with pytest.raises(DateError):
+            parse_date(value, SHANGHAI)
+
+
+aware_datetimes = st.datetimes(
+    min_value=datetime(1971, 1, 1),
+    max_value=datetime(2199, 12, 31),
+    timezones=st.sampled_from([UTC, SHANGHAI, timezone(timedelta(hours=-5, minutes=-30))]),
+    allow_imaginary=False,
+).map(lambda d: d.replace(microsecond=0))
+
+
+@given(aware_datetimes)
+def test_rfc2822_round_trip(value: datetime) -> None:
+    # Compare instants: PEP 495 makes inter-zone == False for ambiguous (fold) times.
+    assert parse_date(format_datetime(value), SHANGHAI).timestamp() == value.timestamp()
+
+
+@given(aware_datetimes, st.sampled_from(["T", " "]))
+def test_iso_round_trip(value: datetime, sep: str) -> None:
+    assert parse_date(value.isoformat(sep), SHANGHAI).timestamp() == value.timestamp()
+
+
+@given(aware_datetimes.filter(lambda d: d.year >= 1974))
+def test_epoch_round_trip(value: datetime) -> None:
+    """Epochs need 9+ digits (from 1973-03-03), so 8-digit numbers are never taken for them."""
+    seconds = int(value.timestamp())
+    assert parse_date(str(seconds), SHANGHAI).timestamp() == seconds
+    assert parse_date(str(seconds * 1000), SHANGHAI).timestamp() == seconds
+
+
+@given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2199, 12, 31)))
+def test_naive_values_are_in_the_configured_zone(value: datetime) -> None:
+    value = value.replace(microsecond=0)
+    text = value.strftime("%Y-%m-%d %H:%M:%S")
+    result = parse_date(text, SHANGHAI)
+    assert result.replace(tzinfo=None) == value
+    assert result.tzinfo is SHANGHAI

@@ -1,0 +1,116 @@
+"""Thumbnails and URLs: every form fixed to an absolute http(s) URI, junk rejected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedbuilder.normalise.thumbnails import image_mime_type, thumbnail_from_metadata
+from feedbuilder.normalise.urls import BadURL, absolute_http_url, to_uri
+
+BASE = "https://example.com/2021/12/08/post/"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("//img.example.com/a.jpg", "https://img.example.com/a.jpg"),
+        ("/images/b.png", "https://example.com/images/b.png"),
+        ("images/c.png", "https://example.com/2021/12/08/post/images/c.png"),
+        ("  https://img.example.com/d.jpg \n", "https://img.example.com/d.jpg"),
+        ("http://img.example.com/e.gif", "http://img.example.com/e.gif"),
+        ("https://例え.jp/图片/一.png", "https://xn--r8jz45g.jp/%E5%9B%BE%E7%89%87/%E4%B8%80.png"),
+        ("https://img.example.com/a b.jpg", "https://img.example.com/a%20b.jpg"),
+        ("https://img.example.com/100%.jpg", "https://img.example.com/100%25.jpg"),
+    ],
+)
+def test_absolute_http_url(url: str, expected: str) -> None:
+    assert absolute_http_url(url, BASE) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:image/png;base64,AAAA",
+        "ftp://x/y.png",
+        "",
+        "   ",
+        "https://exa<mple.com/x",
+        "http://[::1",
+        "https://host:99999/x",
+        "mailto:a@b.c",
+    ],
+)
+def test_junk_urls_rejected(url: str) -> None:
+    with pytest.raises(BadURL):
+        absolute_http_url(url, BASE)
+
+
+@given(st.text(max_size=60))
+def test_to_uri_is_always_ascii_and_idempotent(path: str) -> None:
+    try:
+        uri = absolute_http_url("/" + path, BASE)
+    except BadURL:
+        return
+    assert uri.isascii()
+    assert uri.startswith("https://example.com/")
+    assert to_uri(uri) == uri
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        (
+            {"thumbnail": "https://a.example/x.png", "headimg": "https://b.example/y.jpg"},
+            "https://a.example/x.png",
+        ),
+        ({"thumbnail": "", "headimg": "//b.example/y.jpg"}, "https://b.example/y.jpg"),
+        ({"thumbnail": None, "cover": "/c.webp"}, "https://example.com/c.webp"),
+        (
+            {"image": ["https://a.example/1.jpg", "https://a.example/2.jpg"]},
+            "https://a.example/1.jpg",
+        ),
+        ({"featured_image": {"url": "https://a.example/f.jpg"}}, "https://a.example/f.jpg"),
+        ({"banner": {"src": "//a.example/b.jpg"}}, "https://a.example/b.jpg"),
+        (
+            {"thumbnail": "javascript:alert(1)", "headimg": "https://a.example/ok.jpg"},
+            "https://a.example/ok.jpg",
+        ),
+        ({"thumbnail": "banner"}, None),
+        ({"thumbnail": []}, None),
+        ({}, None),
+    ],
+)
+def test_thumbnail_from_metadata(metadata: dict[str, Any], expected: str | None) -> None:
+    warnings: list[str] = []
+    thumb = thumbnail_from_metadata(metadata, BASE, warnings.append)
+    assert (thumb.url if thumb else None) == expected
+
+
+def test_bad_thumbnail_is_reported() -> None:
+    warnings: list[str] = []
+    assert (
+        thumbnail_from_metadata({"thumbnail": "data:image/png;base64,AA"}, BASE, warnings.append)
+        is None
+    )
+    assert warnings and "thumbnail" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("url", "mime"),
+    [
+        ("https://a/x.png", "image/png"),
+        ("https://a/x.JPG", "image/jpeg"),
+        ("https://a/x.webp", "image/webp"),
+        ("https://a/x.gif?w=2", "image/gif"),
+        ("https://a/x", None),
+        ("https://a/x.html", None),
+    ],
+)
+def test_mime_type_from_extension(url: str, mime: str | None) -> None:
+    assert image_mime_type(url) == mime
