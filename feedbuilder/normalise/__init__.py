@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from slugify import slugify
 
@@ -58,7 +59,7 @@ def _text_field(value: Any, key: str) -> str | None:
 
 def _permalink(config: Config, published: datetime, rel_path: str) -> str:
     local = published.astimezone(config.zone)
-    stem = PurePosixPath(rel_path).stem
+    stem = quote(PurePosixPath(rel_path).stem, safe="")  # file names hold quotes, spaces, …
     path = config.permalink.format(
         year=f"{local.year:04d}",
         month=f"{local.month:02d}",

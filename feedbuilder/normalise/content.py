@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
+import cmarkgfm
 import nh3
 from bs4 import BeautifulSoup, Comment, Tag
-from markdown_it import MarkdownIt
+from cmarkgfm.cmark import Options
 
 from ..models import PostBody, Thumbnail
 from .text import clean_text, strip_xml_illegal, truncate
@@ -122,15 +122,12 @@ def detect_format(body: str, declared: str | None = None, suffix: str = "") -> s
     return "html" if _HTML_START.match(body) else "markdown"
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(
-        ["table", "strikethrough"]
-    )
-
-
 def render_markdown(text: str) -> str:
-    html: str = _markdown().render(text)
+    """CommonMark + GitHub tables/strikethrough via cmark-gfm (C: long bodies are common).
+
+    Raw HTML is kept here (``UNSAFE``) because :func:`sanitize` runs on the result.
+    """
+    html: str = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
     return html
 
 
@@ -139,9 +136,11 @@ def _remove_junk(soup: BeautifulSoup, selectors: Iterable[str]) -> None:
         comment.extract()
     for tag in soup.find_all(JUNK_TAGS):
         tag.decompose()
-    for selector in selectors:
+    selector = ", ".join(selectors)  # one pass over the tree, not one per selector
+    if selector:
         for tag in soup.select(selector):
-            tag.decompose()
+            if not tag.decomposed:  # a nested match may have gone with its ancestor
+                tag.decompose()
 
 
 def _fix_urls(soup: BeautifulSoup, base: str) -> None:

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
-MIN_YEAR = 1970
+MIN_YEAR = 1
 MAX_YEAR = 2200
 
 
@@ -38,7 +38,7 @@ _ZONE_WORD = re.compile(r"\b(" + "|".join(_EXTRA_ZONES) + r")\s*$")
 
 
 def _check_range(value: datetime) -> datetime:
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:  # year 0 cannot even be represented
         raise DateError(f"implausible year {value.year}")
     return value
 
