@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 
 from .collect.files import PostFile, find_post_files, read_post
 from .config import Config
+from .feeds.formats import configured
 from .feeds.plan import dedupe, plan_feeds
-from .feeds.render import FORMATS, feed_path, render
 from .models import BuildReport, Category, FeedSpec, Post, PostBody, PostMeta, Problem, Severity
 from .normalise import normalise_meta
 from .normalise.content import clean_body
 from .output.writer import OutputDir, build_lock
+from .site.page import site_files
 
 
 @dataclass
@@ -115,8 +116,9 @@ def render_all(plan_: Plan, config: Config) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for spec in plan_.specs:
         posts: Sequence[Post] = [plan_.posts[i] for i in spec.post_ids]
-        for fmt in FORMATS:
-            files[feed_path(spec, fmt)] = render(spec, posts, config, fmt)
+        for fmt in configured(config):
+            files[fmt.path(spec)] = fmt.render(spec, posts, config)
+    files.update(site_files(plan_.specs, plan_.scan.metas, config))
     return files
 
 
