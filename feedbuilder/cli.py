@@ -7,6 +7,8 @@ holds the lock (EX_TEMPFAIL: cron may simply try again next time).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,11 @@ import click
 
 from . import __version__
 from .config import Config, ConfigError, load_config
+from .listing import list_categories, table
 from .models import BuildReport, Problem, Severity
 from .output.writer import LockedError, OutputError
 from .pipeline import build, check
+from .serve import OutputServer
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -131,3 +135,33 @@ def check_command(**options: Any) -> None:
     )
     if report.problems:
         raise SystemExit(EXIT_PROBLEMS)
+
+
+@main.command(name="list")
+@with_common_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records for scripts.")
+def list_command(as_json: bool, **options: Any) -> None:
+    """List the categories: name, slug, hierarchy, post count, newest post."""
+    config = _config(options)
+    records = list_categories(config)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        click.echo(table(records))
+
+
+@main.command(name="serve")
+@click.option("--output", "output_dir", type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--bind", "host", default="127.0.0.1", show_default=True, help="Listen address.")
+def serve_command(port: int, host: str, **options: Any) -> None:
+    """Preview the output folder over HTTP (feed media types, ETag/304, gzip)."""
+    config = _config(options)
+    try:
+        server = OutputServer(config.output_dir, host, port)
+    except OSError as exc:
+        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    click.echo(f"Serving {config.output_dir} at {server.url} (Ctrl-C to stop)", err=True)
+    with server, contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
