@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from .listing import list_categories, table
 from .models import BuildReport, Problem, Severity
 from .output.writer import LockedError, OutputError
 from .pipeline import build, check
+from .progress import log, progress_display
 from .serve import OutputServer
 
 EXIT_OK = 0
@@ -79,6 +83,32 @@ def with_common_options(func: Any) -> Any:
     return func
 
 
+verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="Log each stage and its timing to stderr."
+)
+
+
+@contextlib.contextmanager
+def observed(verbose: bool, quiet: bool = False) -> Iterator[None]:
+    """Stage logs on stderr with ``--verbose``; a progress bar only when stderr is a terminal."""
+    handler: logging.Handler | None = None
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("feedbuilder: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    try:
+        if sys.stderr.isatty() and not (quiet or verbose):
+            with progress_display():
+                yield
+        else:
+            yield
+    finally:
+        if handler is not None:
+            log.removeHandler(handler)
+            log.setLevel(logging.NOTSET)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="feedbuilder")
 def main() -> None:
@@ -96,11 +126,15 @@ def main() -> None:
     default=0,
     help="Seconds to wait for another running build to finish (default: don't wait).",
 )
-def build_command(quiet: bool, strict: bool, wait: float, **options: Any) -> None:
+@verbose_option
+def build_command(
+    quiet: bool, strict: bool, wait: float, verbose: bool, **options: Any
+) -> None:
     """Build every feed into the output folder."""
     config = _config(options)
     try:
-        report = build(config, wait_seconds=wait)
+        with observed(verbose, quiet):
+            report = build(config, wait_seconds=wait)
     except LockedError as exc:
         click.echo(f"feedbuilder: {exc}", err=True)
         raise SystemExit(EXIT_LOCKED) from None
@@ -123,10 +157,12 @@ def build_command(quiet: bool, strict: bool, wait: float, **options: Any) -> Non
 
 @main.command(name="check")
 @with_common_options
-def check_command(**options: Any) -> None:
+@verbose_option
+def check_command(verbose: bool, **options: Any) -> None:
     """Read and render everything, write nothing; exit 1 when there is any problem."""
     config = _config(options)
-    report = check(config)
+    with observed(verbose):
+        report = check(config)
     _print_problems(report, config, quiet=False)
     click.echo(
         f"{report.posts_read} posts read, {report.posts_skipped} skipped, "
