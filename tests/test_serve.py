@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 from sitecorpus import build_corpus
 
+from feedbuilder.cli import main
 from feedbuilder.serve import OutputServer, media_type
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -107,3 +110,15 @@ def test_a_file_replaced_by_rename_is_served_new(server: OutputServer, tmp_path:
     replacement.replace(target)
     _, new_headers, after = get(server.url + "feeds/all.json")
     assert b"Rebuilt" in after and new_headers["ETag"] != headers["ETag"]
+
+
+def test_serve_on_a_busy_port_is_a_usage_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["serve", "--output", str(tmp_path), "--port", str(port)]
+        )
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
