@@ -7,7 +7,12 @@ holds the lock (EX_TEMPFAIL: cron may simply try again next time).
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +20,12 @@ import click
 
 from . import __version__
 from .config import Config, ConfigError, load_config
+from .listing import list_categories, table
 from .models import BuildReport, Problem, Severity
 from .output.writer import LockedError, OutputError
 from .pipeline import build, check
+from .progress import log, progress_display
+from .serve import OutputServer
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -75,6 +83,32 @@ def with_common_options(func: Any) -> Any:
     return func
 
 
+verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="Log each stage and its timing to stderr."
+)
+
+
+@contextlib.contextmanager
+def observed(verbose: bool, quiet: bool = False) -> Iterator[None]:
+    """Stage logs on stderr with ``--verbose``; a progress bar only when stderr is a terminal."""
+    handler: logging.Handler | None = None
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("feedbuilder: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    try:
+        if sys.stderr.isatty() and not (quiet or verbose):
+            with progress_display():
+                yield
+        else:
+            yield
+    finally:
+        if handler is not None:
+            log.removeHandler(handler)
+            log.setLevel(logging.NOTSET)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="feedbuilder")
 def main() -> None:
@@ -92,11 +126,15 @@ def main() -> None:
     default=0,
     help="Seconds to wait for another running build to finish (default: don't wait).",
 )
-def build_command(quiet: bool, strict: bool, wait: float, **options: Any) -> None:
+@verbose_option
+def build_command(
+    quiet: bool, strict: bool, wait: float, verbose: bool, **options: Any
+) -> None:
     """Build every feed into the output folder."""
     config = _config(options)
     try:
-        report = build(config, wait_seconds=wait)
+        with observed(verbose, quiet):
+            report = build(config, wait_seconds=wait)
     except LockedError as exc:
         click.echo(f"feedbuilder: {exc}", err=True)
         raise SystemExit(EXIT_LOCKED) from None
@@ -119,10 +157,12 @@ def build_command(quiet: bool, strict: bool, wait: float, **options: Any) -> Non
 
 @main.command(name="check")
 @with_common_options
-def check_command(**options: Any) -> None:
+@verbose_option
+def check_command(verbose: bool, **options: Any) -> None:
     """Read and render everything, write nothing; exit 1 when there is any problem."""
     config = _config(options)
-    report = check(config)
+    with observed(verbose):
+        report = check(config)
     _print_problems(report, config, quiet=False)
     click.echo(
         f"{report.posts_read} posts read, {report.posts_skipped} skipped, "
@@ -131,3 +171,33 @@ def check_command(**options: Any) -> None:
     )
     if report.problems:
         raise SystemExit(EXIT_PROBLEMS)
+
+
+@main.command(name="list")
+@with_common_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records for scripts.")
+def list_command(as_json: bool, **options: Any) -> None:
+    """List the categories: name, slug, hierarchy, post count, newest post."""
+    config = _config(options)
+    records = list_categories(config)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        click.echo(table(records))
+
+
+@main.command(name="serve")
+@click.option("--output", "output_dir", type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--bind", "host", default="127.0.0.1", show_default=True, help="Listen address.")
+def serve_command(port: int, host: str, **options: Any) -> None:
+    """Preview the output folder over HTTP (feed media types, ETag/304, gzip)."""
+    config = _config(options)
+    try:
+        server = OutputServer(config.output_dir, host, port)
+    except OSError as exc:
+        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    click.echo(f"Serving {config.output_dir} at {server.url} (Ctrl-C to stop)", err=True)
+    with server, contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()

@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .models import Category
+
 CONFIG_FILE_NAMES = ("feedbuilder.toml", "pyproject.toml")
 PERMALINK_FIELDS = frozenset(
     {"year", "month", "day", "i_month", "i_day", "hour", "minute", "second", "stem", "slug"}
@@ -28,8 +30,20 @@ DEFAULT_JUNK_SELECTORS = (
 )
 
 
+FORMAT_NAMES = ("rss", "atom", "json")
+
+
 class ConfigError(Exception):
     """A configuration file or value is wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class CategorySettings:
+    """Per-category overrides from ``[tool.feedbuilder.categories."<name or slug>"]``."""
+
+    title: str = ""
+    description: str = ""
+    items_per_feed: int = 0  # 0: the site's items_per_feed
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,11 @@ class Config:
     max_file_bytes: int = 10 * 1024 * 1024
     max_front_matter_bytes: int = 256 * 1024
     follow_symlinks: bool = False
+    formats: tuple[str, ...] = FORMAT_NAMES
+    tag_feeds: bool = False
+    categories: dict[str, CategorySettings] = field(default_factory=dict)
+    websub_hub: str = ""
+    refresh_minutes: int = 0  # 0: no ttl / sy:update* hints
 
     @property
     def zone(self) -> ZoneInfo:
@@ -79,6 +98,11 @@ class Config:
     @property
     def all_junk_selectors(self) -> tuple[str, ...]:
         return DEFAULT_JUNK_SELECTORS + self.junk_selectors
+
+    def category_settings(self, category: Category) -> CategorySettings:
+        """The overrides for a category, looked up by name, then by slug."""
+        found = self.categories.get(category.name) or self.categories.get(category.slug)
+        return found or CategorySettings()
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -127,6 +151,31 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     raise AssertionError(f"no coercion for {key}")  # pragma: no cover
 
 
+def _category_settings(key: str, value: Any) -> dict[str, CategorySettings]:
+    """``categories``: a table of tables, each with known keys of the right type only."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected a table of category tables, got {value!r}")
+    defaults = CategorySettings()
+    known = {f.name for f in dataclasses.fields(CategorySettings)}
+    result: dict[str, CategorySettings] = {}
+    for name, table in value.items():
+        if isinstance(table, CategorySettings):
+            result[name] = table
+            continue
+        if not isinstance(table, dict):
+            raise ConfigError(f"{key}.{name}: expected a table, got {table!r}")
+        checked: dict[str, Any] = {}
+        for sub, sub_value in table.items():
+            norm = sub.replace("-", "_")
+            if norm not in known:
+                raise ConfigError(f"{key}.{name}.{sub}: unknown configuration key")
+            checked[norm] = _coerce(f"{key}.{name}.{sub}", sub_value, getattr(defaults, norm))
+        if checked.get("items_per_feed", 1) < 1:
+            raise ConfigError(f"{key}.{name}.items_per_feed: must be at least 1")
+        result[name] = CategorySettings(**checked)
+    return result
+
+
 def _validate(config: Config) -> None:
     for key in _POSITIVE:
         if getattr(config, key) < 1:
@@ -134,9 +183,17 @@ def _validate(config: Config) -> None:
     for key, choices in _CHOICES.items():
         if getattr(config, key) not in choices:
             raise ConfigError(f"{key}: must be one of {', '.join(choices)}")
-    for key in ("site_url", "feed_base_url"):
+    unknown_formats = [f for f in config.formats if f not in FORMAT_NAMES]
+    if unknown_formats or not config.formats or len(set(config.formats)) < len(config.formats):
+        raise ConfigError(
+            f"formats: expected distinct names from {', '.join(FORMAT_NAMES)}, "
+            f"got {list(config.formats)!r}"
+        )
+    if config.refresh_minutes < 0:
+        raise ConfigError(f"refresh_minutes: must be 0 or more, got {config.refresh_minutes}")
+    for key in ("site_url", "feed_base_url", "websub_hub"):
         url = getattr(config, key)
-        if url or key == "site_url":
+        if url or key == "site_url":  # the others are optional
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ConfigError(f"{key}: expected an absolute http(s) URL, got {url!r}")
@@ -172,7 +229,10 @@ def make_config(values: dict[str, Any], base_dir: Path | None = None) -> Config:
         norm_key = key.replace("-", "_")
         if norm_key not in known:
             raise ConfigError(f"{key}: unknown configuration key")
-        checked[norm_key] = _coerce(key, value, getattr(defaults, norm_key))
+        if norm_key == "categories":
+            checked[norm_key] = _category_settings(key, value)
+        else:
+            checked[norm_key] = _coerce(key, value, getattr(defaults, norm_key))
     config = Config(**checked)
     if base_dir is not None:
         config = config.replace(

@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 
 from .collect.files import PostFile, find_post_files, read_post
 from .config import Config
+from .feeds.formats import configured
 from .feeds.plan import dedupe, plan_feeds
-from .feeds.render import FORMATS, feed_path, render
 from .models import BuildReport, Category, FeedSpec, Post, PostBody, PostMeta, Problem, Severity
 from .normalise import normalise_meta
 from .normalise.content import clean_body
 from .output.writer import OutputDir, build_lock
+from .progress import stage, track
+from .site.page import site_files
 
 
 @dataclass
@@ -46,7 +48,7 @@ def scan(config: Config, now: datetime) -> Scan:
     """Read every post's front matter (the pass that touches every file)."""
     files, problems = find_post_files(config.posts_dir, config.follow_symlinks)
     result = Scan(problems=problems, files={f.rel_path: f for f in files})
-    for file in files:
+    for file in track(files, "scan"):
         meta, file_problems = scan_file(file, config, now)
         _collect(result, meta, file_problems)
     result.metas, duplicates = dedupe(result.metas)
@@ -99,13 +101,14 @@ class Plan:
 def plan(config: Config, now: datetime | None = None) -> Plan:
     """Scan, plan the feeds and clean the bodies they need."""
     result = scan(config, now or datetime.now(UTC))
-    specs, categories = plan_feeds(result.metas, config)
+    with stage("plan"):
+        specs, categories = plan_feeds(result.metas, config)
     by_id = {meta.id: meta for meta in result.metas}
     posts = {
         post_id: Post(
             by_id[post_id], load_body(by_id[post_id], result.files[by_id[post_id].rel_path], config)
         )
-        for post_id in feed_bound_ids(specs)
+        for post_id in track(feed_bound_ids(specs), "clean")
     }
     return Plan(result, specs, categories, posts)
 
@@ -113,10 +116,12 @@ def plan(config: Config, now: datetime | None = None) -> Plan:
 def render_all(plan_: Plan, config: Config) -> dict[str, bytes]:
     """Every output file's path and bytes."""
     files: dict[str, bytes] = {}
-    for spec in plan_.specs:
+    for spec in track(plan_.specs, "render"):
         posts: Sequence[Post] = [plan_.posts[i] for i in spec.post_ids]
-        for fmt in FORMATS:
-            files[feed_path(spec, fmt)] = render(spec, posts, config, fmt)
+        for fmt in configured(config):
+            files[fmt.path(spec)] = fmt.render(spec, posts, config)
+    with stage("site"):
+        files.update(site_files(plan_.specs, plan_.scan.metas, config))
     return files
 
 
@@ -132,7 +137,7 @@ def build(config: Config, now: datetime | None = None, wait_seconds: float = 0) 
     with build_lock(config.output_dir, wait_seconds):
         plan_ = plan(config, now)
         output = OutputDir(config.output_dir)
-        for rel_path, data in render_all(plan_, config).items():
+        for rel_path, data in track(list(render_all(plan_, config).items()), "write"):
             output.write(rel_path, data)
         report = _report(plan_)
         report.feeds_written = len(output.written)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from ..config import Config
 from ..models import Category, FeedSpec, PostMeta, Problem, Severity
-from ..normalise.categories import build_categories
+from ..normalise.categories import assign_slugs, build_categories
 
 
 def newest_first_key(meta: PostMeta) -> tuple[float, str]:
@@ -89,13 +89,36 @@ def plan_feeds(
         )
     ]
     for name, category in categories.items():
+        settings = config.category_settings(category)
         specs.append(
             FeedSpec(
                 key=f"category/{category.slug}",
-                title=f"{site} – {name}",
-                description=f"Posts in {name} from {site}",
+                title=settings.title or f"{site} – {name}",
+                description=settings.description or f"Posts in {name} from {site}",
                 category=category,
-                post_ids=_newest(members[name], limit),
+                post_ids=_newest(members[name], settings.items_per_feed or limit),
             )
         )
+    if config.tag_feeds:
+        specs.extend(plan_tag_feeds(metas, config))
     return specs, categories
+
+
+def plan_tag_feeds(metas: Sequence[PostMeta], config: Config) -> list[FeedSpec]:
+    """One feed per tag under ``feeds/tag/``; a tag is a flat :class:`Category` (no parents)."""
+    members: dict[str, list[PostMeta]] = {}
+    for meta in metas:
+        for tag in meta.tags:
+            members.setdefault(tag, []).append(meta)
+    slugs = assign_slugs(members, {})
+    site = config.site_title
+    return [
+        FeedSpec(
+            key=f"tag/{slugs[tag]}",
+            title=f"{site} – #{tag}",
+            description=f"Posts tagged {tag} from {site}",
+            category=Category(tag, slugs[tag]),
+            post_ids=_newest(members[tag], config.items_per_feed),
+        )
+        for tag in sorted(members)
+    ]

@@ -1,0 +1,82 @@
+"""What feedgen cannot add to a rendered RSS or Atom feed: a browser stylesheet, WebSub, poll hints.
+
+- ``<?xml-stylesheet?>`` pointing at the shared XSL, by a relative href so the same bytes work
+  wherever the output dir is served;
+- ``rel="hub"`` links when a WebSub hub is configured (feedgen drops non-self links in RSS);
+- RSS ``ttl`` and ``sy:updatePeriod``/``sy:updateFrequency`` from ``refresh_minutes`` (feedgen's
+  syndication extension misspells them ``sy:UpdatePeriod``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from lxml import etree
+
+from ..config import Config
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
+XSL_PATH = "feeds/feed.xsl"
+_MINUTES = (("hourly", 60), ("daily", 24 * 60), ("weekly", 7 * 24 * 60))
+
+
+def stylesheet_href(rel_path: str) -> str:
+    """The XSL's URL relative to the feed at ``rel_path`` (both inside the output dir)."""
+    return posixpath.relpath(XSL_PATH, posixpath.dirname(rel_path))
+
+
+def update_hint(minutes: int) -> tuple[str, int]:
+    """``sy:updatePeriod`` and ``sy:updateFrequency`` approximating one update per ``minutes``."""
+    for period, length in _MINUTES:
+        if minutes <= length:
+            return period, max(1, round(length / minutes))
+    return "weekly", 1
+
+
+def decorate(data: bytes, rel_path: str, fmt: str, config: Config) -> bytes:
+    """``data`` (a feed written to ``rel_path``) with the stylesheet, hub and poll hints added."""
+    root = etree.fromstring(data, etree.XMLParser(strip_cdata=False))
+    if fmt == "rss":
+        _decorate_rss(root, config)
+    else:
+        _decorate_atom(root, config)
+    href = stylesheet_href(rel_path)
+    stylesheet = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
+    root.addprevious(stylesheet)
+    etree.indent(root, space="  ")
+    return etree.tostring(
+        root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+
+
+def _insert_before_items(parent: etree._Element, elements: list[etree._Element], item: str) -> None:
+    first = parent.find(item)
+    index = parent.index(first) if first is not None else len(parent)
+    for offset, element in enumerate(elements):
+        parent.insert(index + offset, element)
+
+
+def _decorate_rss(root: etree._Element, config: Config) -> None:
+    channel = root.find("channel")
+    assert channel is not None, "feedgen always writes a channel"
+    added: list[etree._Element] = []
+    if config.websub_hub:
+        added.append(etree.Element(f"{{{ATOM_NS}}}link", href=config.websub_hub, rel="hub"))
+    if config.refresh_minutes:
+        ttl = etree.Element("ttl")
+        ttl.text = str(config.refresh_minutes)
+        period, frequency = update_hint(config.refresh_minutes)
+        sy_period = etree.Element(f"{{{SY_NS}}}updatePeriod")
+        sy_period.text = period
+        sy_frequency = etree.Element(f"{{{SY_NS}}}updateFrequency")
+        sy_frequency.text = str(frequency)
+        added += [ttl, sy_period, sy_frequency]
+    _insert_before_items(channel, added, "item")
+    etree.cleanup_namespaces(root, top_nsmap={"atom": ATOM_NS, "sy": SY_NS})
+
+
+def _decorate_atom(root: etree._Element, config: Config) -> None:
+    if config.websub_hub:
+        hub = etree.Element(f"{{{ATOM_NS}}}link", href=config.websub_hub, rel="hub")
+        _insert_before_items(root, [hub], f"{{{ATOM_NS}}}entry")

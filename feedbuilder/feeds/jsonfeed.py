@@ -1,0 +1,60 @@
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the same feed for JSON-first readers.
+
+Keys are sorted and the text is indented the same way every time, so an unchanged feed is
+byte-identical and the writer leaves it alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..config import Config
+from ..models import FeedSpec, Post
+from .render import content_with_thumbnail
+
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def json_path(spec: FeedSpec) -> str:
+    """``feeds/all.json``, ``feeds/category/<slug>.json``."""
+    return f"feeds/{spec.key}.json"
+
+
+def _item(post: Post, config: Config) -> dict[str, Any]:
+    meta = post.meta
+    item: dict[str, Any] = {
+        "id": meta.id,
+        "url": meta.link,
+        "title": meta.title,
+        "content_html": content_with_thumbnail(post, config),
+        "date_published": meta.published.isoformat(timespec="seconds"),
+        "date_modified": meta.updated.isoformat(timespec="seconds"),
+        "authors": [{"name": meta.author or config.site_author}],
+    }
+    if post.body.summary:
+        item["summary"] = post.body.summary
+    if post.thumbnail is not None:
+        item["image"] = post.thumbnail.url
+    tags = list(dict.fromkeys([*meta.category_names(), *meta.tags]))
+    if tags:
+        item["tags"] = tags
+    return item
+
+
+def render_json(spec: FeedSpec, posts: Sequence[Post], config: Config) -> bytes:
+    """The feed as JSON Feed 1.1 bytes, deterministic for the same posts and config."""
+    feed: dict[str, Any] = {
+        "version": VERSION,
+        "title": spec.title,
+        "home_page_url": config.base_url,
+        "feed_url": config.feeds_url + json_path(spec),
+        "description": spec.description,
+        "language": config.language,
+        "authors": [{"name": config.site_author}],
+        "items": [_item(post, config) for post in posts],
+    }
+    if config.websub_hub:
+        feed["hubs"] = [{"type": "WebSub", "url": config.websub_hub}]
+    return (json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()

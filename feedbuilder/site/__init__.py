@@ -1,0 +1,1 @@
+"""What people see around the feeds: the feeds page and the feeds' stylesheet."""

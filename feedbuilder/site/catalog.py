@@ -1,0 +1,108 @@
+"""The feeds as people choose among them: post counts, newest dates and the category tree.
+
+Counts cover every post of a category, not just the ones that fit in its feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..models import FeedSpec, PostMeta
+
+
+@dataclass
+class FeedEntry:
+    """One feed with what its page row shows; ``children`` are its sub-categories."""
+
+    spec: FeedSpec
+    count: int = 0
+    newest: datetime | None = None
+    children: list[FeedEntry] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.category.name if self.spec.category else self.spec.title
+
+    @property
+    def kind(self) -> str:
+        """``all``, ``category`` or ``tag``: the first part of the feed's key."""
+        return self.spec.key.split("/", 1)[0]
+
+    @property
+    def hierarchy(self) -> list[tuple[str, ...]]:
+        """Each path from a root category down to this one."""
+        if self.spec.category is None:
+            return []
+        name = self.spec.category.name
+        return [(*parents, name) for parents in self.spec.category.parents] or [(name,)]
+
+    def add(self, meta: PostMeta) -> None:
+        self.count += 1
+        if self.newest is None or meta.published > self.newest:
+            self.newest = meta.published
+
+
+@dataclass
+class Catalog:
+    """Every feed's entry, by kind, and the categories arranged as a tree."""
+
+    all: FeedEntry
+    categories: list[FeedEntry]
+    tags: list[FeedEntry]
+    tree: list[FeedEntry]
+
+
+def catalog(specs: Sequence[FeedSpec], metas: Iterable[PostMeta]) -> Catalog:
+    """Count each feed's posts and arrange the category feeds by their hierarchy."""
+    entries = [FeedEntry(spec) for spec in specs]
+    by_kind: dict[str, dict[str, FeedEntry]] = {"all": {}, "category": {}, "tag": {}}
+    for entry in entries:
+        by_kind[entry.kind][entry.name] = entry
+    (everything,) = by_kind["all"].values()
+    for meta in metas:
+        everything.add(meta)
+        for name in meta.category_names():
+            by_kind["category"][name].add(meta)
+        for tag in meta.tags:
+            if tag in by_kind["tag"]:
+                by_kind["tag"][tag].add(meta)
+    categories = list(by_kind["category"].values())
+    return Catalog(everything, categories, list(by_kind["tag"].values()), _tree(categories))
+
+
+def has_parent(entry: FeedEntry) -> bool:
+    """Whether a category has a parent (so is not a root of the tree)."""
+    return bool(entry.spec.category and entry.spec.category.parents)
+
+
+def _tree(categories: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """Categories under their parents (a category under each parent it has).
+
+    Tree nodes are copies, so one category may sit in several places; a cycle in the
+    front matter (``A/B`` in one post, ``B/A`` in another) is cut where it would repeat.
+    """
+    by_name = {entry.name: entry for entry in categories}
+    children: dict[str, list[str]] = {}
+    for entry in categories:
+        assert entry.spec.category is not None
+        for path in entry.spec.category.parents:
+            children.setdefault(path[-1], []).append(entry.name)
+    placed: set[str] = set()
+
+    def node(name: str, ancestors: frozenset[str]) -> FeedEntry:
+        placed.add(name)
+        entry = by_name[name]
+        kids = [
+            node(kid, ancestors | {name})
+            for kid in sorted(set(children.get(name, ())))
+            if kid not in ancestors and kid != name
+        ]
+        return FeedEntry(entry.spec, entry.count, entry.newest, kids)
+
+    roots = [node(e.name, frozenset()) for e in categories if not has_parent(e)]
+    for entry in categories:
+        if entry.name not in placed:  # only in a cycle: show it at the top
+            roots.append(node(entry.name, frozenset()))
+    return roots

@@ -1,0 +1,102 @@
+"""What a person sees in a real browser (headless Chromium): the feeds page and a feed via XSL.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); skipped without.
+Everything is served by ``feedbuilder serve`` from a tmp dir, thumbnails included, so the test
+never touches the network.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import feedparser
+import pytest
+from .sitecorpus import CATEGORY_NAMES, POSTS, build_corpus
+
+from feedbuilder.serve import OutputServer
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromedriver are not installed"
+)
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1200,2000",
+]
+IMAGES_LOADED = """
+const images = Array.from(document.images);
+return images.length > 0 && images.every(img => img.complete)
+    ? images.map(img => [img.getAttribute('src'), img.naturalWidth]) : null;
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OutputServer]:
+    root = tmp_path_factory.mktemp("browser")
+    with OutputServer(root / "out", port=0, quiet=True) as srv:
+        build_corpus(root, site_url=srv.url)
+        srv.start()
+        yield srv
+        srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_feeds_page_shows_every_category_and_subscribe_links(
+    server: OutputServer, browser: WebDriver
+) -> None:
+    browser.get(server.url)
+    names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".feed .name")]
+    assert names[0] == "Corpus" and set(CATEGORY_NAMES) <= set(names)
+    nested = browser.find_elements(By.CSS_SELECTOR, "ul.tree ul .name")
+    assert {"银行", "股市", "开源"} <= {e.text for e in nested}
+    row = browser.find_element(By.CSS_SELECTOR, "[data-key='category/jin-rong']")
+    assert row.find_element(By.CSS_SELECTOR, ".meta").text.startswith("2 posts")
+    links = [a.text for a in row.find_elements(By.TAG_NAME, "a")]
+    assert links == ["RSS", "Atom", "JSON"]
+    assert browser.find_element(By.LINK_TEXT, "all feeds (OPML)").is_displayed()
+
+
+@pytest.mark.parametrize("feed", ["feeds/category/jin-rong.rss.xml", "feeds/all.atom.xml"])
+def test_feed_in_a_tab_is_a_readable_page(
+    server: OutputServer, browser: WebDriver, feed: str
+) -> None:
+    parsed = feedparser.parse((server.root / feed).read_bytes())
+    browser.get(server.url + feed)
+    assert browser.find_element(By.TAG_NAME, "h1").text == parsed.feed.title
+    assert browser.find_element(By.CSS_SELECTOR, "code.feed-url").text.endswith(feed)
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "li.item h2 a")]
+    assert titles == [e.title for e in parsed.entries]
+    dates = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "li.item .date")]
+    assert all(dates) and len(dates) == len(titles)
+    loaded = WebDriverWait(browser, 20).until(lambda d: d.execute_script(IMAGES_LOADED))
+    with_thumbnail = [e for e in parsed.entries if "media_thumbnail" in e]
+    assert [src for src, _ in loaded] == [e.media_thumbnail[0]["url"] for e in with_thumbnail]
+    assert all(width > 0 for _, width in loaded), loaded
+    assert sum(bool(thumb) for *_, thumb in POSTS) >= len(loaded) > 0

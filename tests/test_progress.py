@@ -1,0 +1,66 @@
+"""Progress and stage logging: a bar on terminals only, stage timings with ``--verbose``."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+from rich.console import Console
+from .sitecorpus import write_posts
+
+from feedbuilder.cli import main
+from feedbuilder.config import make_config
+from feedbuilder.pipeline import build
+from feedbuilder.progress import progress_display, stage, track
+
+STAGES = ["scan", "plan", "clean", "render", "site", "write"]
+
+
+def run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    write_posts(tmp_path / "posts", "https://example.com/img/")
+    result = CliRunner().invoke(
+        main,
+        ["build", "--posts", str(tmp_path / "posts"), "--output", str(tmp_path / "out"), *args],
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_not_a_terminal_prints_only_the_summary(tmp_path: Path) -> None:
+    code, out, err = run(tmp_path)
+    assert code == 0 and out == ""
+    assert err.splitlines() == [err.strip()]
+    assert re.fullmatch(r"4 posts read, 0 skipped, \d+ feeds written, 0 unchanged\n", err)
+    assert run(tmp_path, "--quiet")[1:] == ("", "")
+
+
+def test_verbose_logs_every_stage_with_its_time(tmp_path: Path) -> None:
+    code, _, err = run(tmp_path, "--verbose")
+    assert code == 0
+    logged = re.findall(r"^feedbuilder: (\w+)(?: \((\d+) items\))?: \d+\.\d{3}s$", err, re.M)
+    assert [name for name, _ in logged] == STAGES
+    assert dict(logged)["scan"] == "4"
+    # logging is left as it was: the next run without --verbose logs nothing
+    assert "feedbuilder: scan" not in run(tmp_path / "again")[2]
+
+
+def test_a_terminal_sees_a_progress_bar_per_stage(tmp_path: Path) -> None:
+    write_posts(tmp_path / "posts", "https://example.com/img/")
+    config = make_config(
+        {"posts_dir": str(tmp_path / "posts"), "output_dir": str(tmp_path / "out")}
+    )
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80)
+    with progress_display(console):
+        build(config)
+    shown = screen.getvalue()
+    for name in STAGES:  # rich draws each task as it is added
+        assert name in shown
+    assert "0/4" in shown  # scan: four posts to go
+
+
+def test_track_and_stage_without_a_display_only_pass_through() -> None:
+    assert list(track(iter("abc"), "x")) == ["a", "b", "c"]
+    with stage("y") as advance:
+        advance(5)
