@@ -12,9 +12,10 @@ from collections.abc import Iterator
 
 import feedparser
 import pytest
-from .sitecorpus import CATEGORY_NAMES, POSTS, build_corpus
 
 from feedbuilder.serve import OutputServer
+
+from .sitecorpus import CATEGORY_NAMES, POSTS, build_corpus
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from .sitecorpus import CATEGORY_NAMES, POSTS, write_posts
 
 from feedbuilder.cli import main
 from feedbuilder.listing import display_width
+
+from .sitecorpus import CATEGORY_NAMES, POSTS, write_posts
 
 
 def run(tmp_path: Path, *args: str) -> str:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from rich.console import Console
-from .sitecorpus import write_posts
 
 from feedbuilder.cli import main
 from feedbuilder.config import make_config
 from feedbuilder.pipeline import build
 from feedbuilder.progress import progress_display, stage, track
+
+from .sitecorpus import write_posts
 
 STAGES = ["scan", "plan", "clean", "render", "site", "write"]
 

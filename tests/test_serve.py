@@ -12,10 +12,11 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
-from .sitecorpus import build_corpus
 
 from feedbuilder.cli import main
 from feedbuilder.serve import OutputServer, media_type
+
+from .sitecorpus import build_corpus
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

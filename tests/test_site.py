@@ -7,12 +7,13 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import etree, html
-from .sitecorpus import CATEGORY_NAMES, POSTS, build_corpus
 
 from feedbuilder.config import make_config
 from feedbuilder.models import Category, FeedSpec
 from feedbuilder.pipeline import build
 from feedbuilder.site.catalog import FeedEntry, _tree
+
+from .sitecorpus import CATEGORY_NAMES, POSTS, build_corpus
 
 
 @pytest.fixture(scope="module")
