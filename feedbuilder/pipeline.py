@@ -48,6 +48,7 @@ def scan(config: Config, now: datetime) -> Scan:
     """Read every post's front matter (the pass that touches every file)."""
     files, problems = find_post_files(config.posts_dir, config.follow_symlinks)
     result = Scan(problems=problems, files={f.rel_path: f for f in files})
+    result.posts_skipped = sum(1 for p in problems if p.severity is Severity.ERROR)
     for file in track(files, "scan"):
         meta, file_problems = scan_file(file, config, now)
         _collect(result, meta, file_problems)

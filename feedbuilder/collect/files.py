@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..models import Problem, Severity, SourcePost
+from ..normalise.text import strip_control
 from .frontmatter import FrontMatterError, split_post
 
 POST_SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm", ".txt"})
@@ -86,7 +87,11 @@ def find_post_files(
                 if entry.is_dir():
                     yield from walk(path)
                     continue
-                if not entry.is_file() or path.suffix.lower() not in POST_SUFFIXES:
+                if path.suffix.lower() not in POST_SUFFIXES:
+                    continue
+                if not entry.is_file():
+                    # A FIFO or device would block or never end: never open one.
+                    problems.append(Problem(rel, "not a regular file; skipped", Severity.ERROR))
                     continue
                 stat = entry.stat()
             except OSError as exc:
@@ -168,7 +173,9 @@ def read_post(
         return fail(f"file is {file.size} bytes, over the {max_file_bytes}-byte limit")
     try:
         with open(file.path, "rb") as handle:
-            data = handle.read(max_file_bytes + 1)
+            # Sized by the file, not the limit: read(n) allocates n bytes up front.
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(size, max_file_bytes) + 1)
     except FileNotFoundError:
         return fail("file vanished before it could be read")
     except IsADirectoryError:
@@ -176,21 +183,23 @@ def read_post(
     except OSError as exc:
         return fail(f"cannot read: {exc.strerror or exc}")
     if len(data) > max_file_bytes:
-        return fail(f"file grew over the {max_file_bytes}-byte limit while being read")
+        return fail(f"file is over the {max_file_bytes}-byte limit")
     if not data.strip():
         return fail("empty file")
     try:
         text, encoding, lossy = decode(data)
     except ReadError as exc:
         return fail(exc.reason)
-    if encoding not in ("utf-8",):
+    if encoding not in ("utf-8", "utf-8 with BOM"):
         problems.append(Problem(rel, f"decoded as {encoding}"))
     if lossy:
-        problems.append(Problem(rel, f"invalid {encoding} bytes replaced with U+FFFD"))
-    if "\x00" in text:
-        problems.append(Problem(rel, "NUL bytes removed"))
-        text = text.replace("\x00", "")
+        problems.append(Problem(rel, f"invalid bytes for encoding {encoding} replaced with U+FFFD"))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, control_line = strip_control(text)
+    if control_line is not None:
+        problems.append(
+            Problem(rel, "control characters removed (not allowed in XML)", line=control_line)
+        )
     try:
         split = split_post(text, max_front_matter_bytes)
     except FrontMatterError as exc:

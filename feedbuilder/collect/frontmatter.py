@@ -15,7 +15,7 @@ from typing import Any
 
 import frontmatter
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 from yaml.resolver import BaseResolver
 
@@ -31,6 +31,10 @@ class FrontMatterError(ValueError):
         self.line = line
 
 
+class UnsafeFrontMatter(FrontMatterError):
+    """Front matter that tries to construct objects or expand without bound: never recovered."""
+
+
 class _TextResolver(BaseResolver):
     """Resolves plain scalars to null or string only: no bools, numbers or timestamps."""
 
@@ -38,6 +42,10 @@ class _TextResolver(BaseResolver):
 _TextResolver.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), [*"~nN", ""]
 )
+# Keys whose values are labels: a literal `null` there is the text "null" (RSSHub writes
+# `title: null` for untitled items), like any other scalar YAML would retype.
+TEXT_KEYS = frozenset({"title", "author", "categories", "category", "tags"})
+_NULL_WORDS = re.compile(r"^\s*(?:null|Null|NULL)\s*$")
 
 
 class TextLoader(CParser, SafeConstructor, _TextResolver):
@@ -65,8 +73,8 @@ def _count_nodes(value: Any, budget: int = MAX_NODES) -> int:
         item = stack.pop()
         count += 1
         if count > budget:
-            raise FrontMatterError(
-                f"front matter expands to more than {budget} values (YAML alias bomb?)"
+            raise UnsafeFrontMatter(
+                f"unsafe front matter: expands to more than {budget} values (YAML alias bomb?)"
             )
         if isinstance(item, dict):
             stack.extend(item.values())
@@ -85,6 +93,9 @@ def load_yaml(text: str, first_line: int) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None
+        if isinstance(exc, ConstructorError):
+            # Only the safe constructor ever runs: an unknown tag is refused, not executed.
+            raise UnsafeFrontMatter(f"unsafe front matter: {exc.problem}", line) from None
         raise FrontMatterError(f"invalid YAML: {exc.problem or exc.context}", line) from None
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise FrontMatterError(f"invalid YAML: {exc}") from None
@@ -102,6 +113,16 @@ def _unquote(value: str) -> str:
     value = value.strip()
     match = _WRAPPING_QUOTES.match(value)
     return match.group(2).strip() if match else value
+
+
+def _keep_null_text(metadata: dict[str, Any], fm: str) -> dict[str, Any]:
+    """Give label keys whose value was the word ``null`` that text back (see TEXT_KEYS)."""
+    for key in TEXT_KEYS & metadata.keys():
+        if metadata[key] is None:
+            line = re.search(rf"^{re.escape(key)}\s*:(.*)$", fm, re.MULTILINE)
+            if line and _NULL_WORDS.match(line.group(1)):
+                metadata[key] = line.group(1).strip()
+    return metadata
 
 
 def lenient_load(text: str) -> dict[str, Any]:
@@ -156,6 +177,8 @@ def split_post(text: str, max_front_matter: int) -> Split:
     lenient = False
     try:
         metadata = load_yaml(fm, offset + 2)
+    except UnsafeFrontMatter:
+        raise
     except FrontMatterError as exc:
         try:
             metadata = lenient_load(fm)
@@ -168,4 +191,5 @@ def split_post(text: str, max_front_matter: int) -> Split:
         raise FrontMatterError(
             f"front matter is a {type(metadata).__name__}, not a mapping of keys to values", 2
         )
-    return Split({str(k): v for k, v in metadata.items()}, body, body_line, lenient)
+    metadata = {str(k): v for k, v in metadata.items()}
+    return Split(_keep_null_text(metadata, fm), body, body_line, lenient)

@@ -21,7 +21,7 @@ from .content import detect_format
 from .dates import DateError, parse_date
 from .text import clean_text
 from .thumbnails import thumbnail_from_metadata
-from .urls import BadURL, absolute_http_url
+from .urls import BadURL, absolute_http_url, path_segment
 
 DATE_KEYS = ("date", "pubDate", "published", "created")
 UPDATED_KEYS = ("updated", "modified", "lastmod")
@@ -69,7 +69,7 @@ def _permalink(config: Config, published: datetime, rel_path: str) -> str:
         hour=f"{local.hour:02d}",
         minute=f"{local.minute:02d}",
         second=f"{local.second:02d}",
-        stem=stem,
+        stem=path_segment(stem),
         slug=slugify(stem) or "post",
     )
     return absolute_http_url(path.lstrip("/"), config.base_url)

@@ -15,6 +15,10 @@ from .text import clean_text
 MAX_DEPTH = 8
 MAX_SLUG_LENGTH = 80
 _SAFE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Device names Windows reserves whatever the extension: `con.rss.xml` cannot be created there.
+_RESERVED_SLUGS = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
 
 
 class CategoryError(ValueError):
@@ -25,6 +29,8 @@ def _name(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise CategoryError(f"category name must be text, got {type(value).__name__}")
     name = clean_text(str(value))
+    if name and not name.strip("."):
+        raise CategoryError(f"category name {name!r} is only dots")
     return name or None
 
 
@@ -91,6 +97,8 @@ def base_slug(name: str, category_map: Mapping[str, str]) -> str:
     slug = slugify(category_map.get(name, name), max_length=MAX_SLUG_LENGTH)
     if not _SAFE_SLUG.match(slug):
         slug = "category-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    elif slug in _RESERVED_SLUGS:
+        slug = "category-" + slug
     return slug
 
 

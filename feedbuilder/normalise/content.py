@@ -6,17 +6,22 @@ This is the expensive stage, so the pipeline runs it only for posts that land in
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 
 import cmarkgfm
 import nh3
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import BeautifulSoup, Comment, Tag, XMLParsedAsHTMLWarning
 from cmarkgfm.cmark import Options
 
 from ..models import PostBody, Thumbnail
 from .text import clean_text, strip_xml_illegal, truncate
 from .thumbnails import make_thumbnail
 from .urls import BadURL, absolute_http_url
+
+# Scraped bodies sometimes open with `<?xml ...?>`; they are HTML all the same, and a
+# Python warning on stderr would break the one-line-per-problem report.
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _HTML_START = re.compile(r"^\s*<(?:!--|!doctype|[a-zA-Z][a-zA-Z0-9-]*[\s/>])", re.IGNORECASE)

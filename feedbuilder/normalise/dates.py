@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
-MIN_YEAR = 1
+MIN_YEAR = 1900
 MAX_YEAR = 2200
 
 

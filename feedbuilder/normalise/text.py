@@ -8,12 +8,25 @@ import unicodedata
 
 # Everything XML 1.0 forbids: C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What YAML may contain (a subset of the above): also no DEL and C1 controls but NEL.
+_CONTROL = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
 
 
 def strip_xml_illegal(text: str) -> str:
     """Drop characters that no XML 1.0 document may contain."""
     return _XML_ILLEGAL.sub("", text)
+
+
+def strip_control(text: str) -> tuple[str, int | None]:
+    """Drop control characters that neither YAML nor XML accepts, before either sees the text.
+
+    Returns the cleaned text and the 1-based line of the first one removed (None if none).
+    """
+    first = _CONTROL.search(text)
+    if first is None:
+        return text, None
+    return _CONTROL.sub("", text), text.count("\n", 0, first.start()) + 1
 
 
 def has_xml_illegal(text: str) -> bool:

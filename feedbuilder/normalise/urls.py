@@ -16,6 +16,11 @@ class BadURL(ValueError):
     """A URL that cannot be used in a feed."""
 
 
+def path_segment(text: str) -> str:
+    """``text`` made safe as one path segment: file names may hold ``"``, ``?``, ``#``, ``\\``."""
+    return quote(_BAD_PERCENT.sub("%25", text), safe=_PATH_SAFE.replace("/", ""))
+
+
 def to_uri(url: str) -> str:
     """Percent-encode an IRI into a URI (non-ASCII paths, IDN hosts, spaces)."""
     parts = urlsplit(url)

@@ -121,6 +121,7 @@ class OutputDir:
         stale = sorted(self.previous_manifest() - current)
         manifest = json.dumps({"files": sorted(current)}, indent=1, ensure_ascii=False) + "\n"
         self.write(MANIFEST_NAME, manifest.encode())
+        _remove_leftover_temporaries(self.root, current | {MANIFEST_NAME})
         removed: list[str] = []
         for rel_path in stale:
             try:
@@ -132,6 +133,26 @@ class OutputDir:
                 removed.append(rel_path)
                 _remove_empty_parents(target.parent, self.root)
         return removed
+
+
+def _remove_leftover_temporaries(root: Path, rel_paths: set[str]) -> None:
+    """Remove the temporaries a killed build left next to files this build wrote.
+
+    Only names :func:`write_atomic` makes (``.<name>.<random>.tmp``) for a file in
+    ``rel_paths`` are touched; the build lock guarantees no other build is writing them.
+    """
+    names_by_dir: dict[Path, set[str]] = {}
+    for rel_path in rel_paths:
+        target = root.joinpath(*PurePosixPath(rel_path).parts)
+        names_by_dir.setdefault(target.parent, set()).add(target.name)
+    for directory, names in names_by_dir.items():
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(directory):
+                name = entry.name
+                ours = name[1:].rsplit(".", 2)[0] in names  # .<name>.<random>.tmp
+                if name.startswith(".") and name.endswith(".tmp") and ours and entry.is_file():
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 def _remove_empty_parents(directory: Path, root: Path) -> None:
