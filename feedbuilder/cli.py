@@ -92,11 +92,17 @@ def main() -> None:
     default=0,
     help="Seconds to wait for another running build to finish (default: don't wait).",
 )
-def build_command(quiet: bool, strict: bool, wait: float, **options: Any) -> None:
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Ignore and leave alone the build cache: read every post, render every feed.",
+)
+def build_command(quiet: bool, strict: bool, wait: float, no_cache: bool, **options: Any) -> None:
     """Build every feed into the output folder."""
     config = _config(options)
     try:
-        report = build(config, wait_seconds=wait)
+        report = build(config, wait_seconds=wait, use_cache=not no_cache)
     except LockedError as exc:
         click.echo(f"feedbuilder: {exc}", err=True)
         raise SystemExit(EXIT_LOCKED) from None
