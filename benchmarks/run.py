@@ -35,8 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from floor import measure_floor  # noqa: E402
-from generate_corpus import add_posts, delete_posts, edit_posts, generate  # noqa: E402
+from floor import measure_floor
+from generate_corpus import add_posts, delete_posts, edit_posts, generate
 
 CONFIG = """\
 site_title = "Benchmark"
@@ -131,9 +131,7 @@ def bench_size(work_dir: Path, size: int, repeat: int, seed: int, verify: bool) 
             written.append(sum(1 for k, v in after.items() if state.get(k) != v))
             timings.append(seconds)
             peaks.append(peak)
-        rows.append(
-            Row(size, step, statistics.median(timings), floor, max(peaks), max(written))
-        )
+        rows.append(Row(size, step, statistics.median(timings), floor, max(peaks), max(written)))
 
     def empty_output(_: int) -> None:
         shutil.rmtree(output, ignore_errors=True)

@@ -295,8 +295,12 @@ class Cache:
                     "SELECT body FROM bodies WHERE rel_path = ? AND size = ? AND mtime_ns = ?",
                     (rel_path, size, mtime_ns),
                 ).fetchone()
-                if row is not None:
+                if row is None:
+                    continue
+                try:
                     found[rel_path] = body_from_json(row[0])
+                except (ValueError, TypeError, IndexError):
+                    continue  # a damaged record: clean the body again
         return found
 
     def put_bodies(self, rows: Iterable[tuple[str, int, int, PostBody]]) -> None:
