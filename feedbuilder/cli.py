@@ -126,15 +126,21 @@ def main() -> None:
     default=0,
     help="Seconds to wait for another running build to finish (default: don't wait).",
 )
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Ignore and leave alone the build cache: read every post, render every feed.",
+)
 @verbose_option
 def build_command(
-    quiet: bool, strict: bool, wait: float, verbose: bool, **options: Any
+    quiet: bool, strict: bool, wait: float, no_cache: bool, verbose: bool, **options: Any
 ) -> None:
     """Build every feed into the output folder."""
     config = _config(options)
     try:
         with observed(verbose, quiet):
-            report = build(config, wait_seconds=wait)
+            report = build(config, wait_seconds=wait, use_cache=not no_cache)
     except LockedError as exc:
         click.echo(f"feedbuilder: {exc}", err=True)
         raise SystemExit(EXIT_LOCKED) from None

@@ -76,6 +76,7 @@ class Config:
     categories: dict[str, CategorySettings] = field(default_factory=dict)
     websub_hub: str = ""
     refresh_minutes: int = 0  # 0: no ttl / sy:update* hints
+    cache_dir: Path | None = None  # where the build cache lives; default: the output dir
 
     @property
     def zone(self) -> ZoneInfo:
@@ -110,18 +111,24 @@ class Config:
     def output_fingerprint(self) -> dict[str, Any]:
         """The settings that change what is written (for cache invalidation)."""
         values = dataclasses.asdict(self)
-        for key in ("posts_dir", "output_dir"):
+        for key in _DIR_KEYS:
             values.pop(key)
         values["junk_selectors"] = list(self.all_junk_selectors)
         return values
 
 
+_DIR_KEYS = ("posts_dir", "output_dir", "cache_dir")
+_OPTIONAL_PATHS = {"cache_dir"}
 _CHOICES = {"missing_date": ("skip", "mtime"), "future_posts": ("skip", "keep")}
 _POSITIVE = ("items_per_feed", "summary_length", "max_file_bytes", "max_front_matter_bytes")
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
     """Check one value against the type of its default."""
+    if key.replace("-", "_") in _OPTIONAL_PATHS:
+        if value is None:
+            return None
+        default = Path()
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -236,7 +243,9 @@ def make_config(values: dict[str, Any], base_dir: Path | None = None) -> Config:
     config = Config(**checked)
     if base_dir is not None:
         config = config.replace(
-            posts_dir=base_dir / config.posts_dir, output_dir=base_dir / config.output_dir
+            posts_dir=base_dir / config.posts_dir,
+            output_dir=base_dir / config.output_dir,
+            cache_dir=None if config.cache_dir is None else base_dir / config.cache_dir,
         )
     _validate(config)
     return config
@@ -287,9 +296,7 @@ def load_config(
     config = make_config(values, base_dir)
     if overrides:
         cleaned = {k: v for k, v in overrides.items() if v is not None}
-        resolved = {
-            k: (cwd / v if k in ("posts_dir", "output_dir") else v) for k, v in cleaned.items()
-        }
+        resolved = {k: (cwd / v if k in _DIR_KEYS else v) for k, v in cleaned.items()}
         config = make_config({**_as_values(config), **resolved})
     return config
 

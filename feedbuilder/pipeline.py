@@ -1,25 +1,57 @@
 """The library API: collect → normalise → plan feeds → clean feed-bound bodies → write.
 
 Front matter is read for every post; bodies are read again and cleaned only for the posts
-that land in at least one feed, so a build's cost is dominated by the cheap pass.
+that land in at least one feed, so a build's cost is dominated by the cheap pass. Big
+passes run in a process pool over batches of files, and with a :class:`~.cache.Cache` only
+files whose size or mtime changed are read at all, and only feeds whose inputs changed are
+rendered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import itertools
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
+from .cache import (
+    Cache,
+    CacheError,
+    FeedRecord,
+    cache_path,
+    meta_from_row,
+    meta_row,
+    problems_from_json,
+    stamp,
+)
 from .collect.files import PostFile, find_post_files, read_post
 from .config import Config
 from .feeds.formats import configured
 from .feeds.plan import dedupe, plan_feeds
 from .models import BuildReport, Category, FeedSpec, Post, PostBody, PostMeta, Problem, Severity
-from .normalise import normalise_meta
+from .normalise import future_reason, normalise_meta
 from .normalise.content import clean_body
 from .output.writer import OutputDir, build_lock
 from .progress import stage, track
 from .site.page import site_files
+
+# Below these counts a process pool costs more than it saves.
+POOL_MIN_FILES = 2000
+POOL_MIN_BODIES = 200
+BATCH_SIZE = 250
+# A file modified this close to a scan may change again within the same mtime: not cached.
+DOUBT_NS = 2_000_000_000
+
+T = TypeVar("T")
+R = TypeVar("R")
+Scanned = tuple[PostMeta | None, list[Problem]]
 
 
 @dataclass
@@ -33,10 +65,8 @@ class Scan:
     posts_skipped: int = 0
 
 
-def scan_file(
-    file: PostFile, config: Config, now: datetime
-) -> tuple[PostMeta | None, list[Problem]]:
-    """Read one file and normalise its front matter."""
+def scan_file(file: PostFile, config: Config, now: datetime | None) -> Scanned:
+    """Read one file and normalise its front matter (``now=None``: keep future posts)."""
     source, problems = read_post(file, config.max_file_bytes, config.max_front_matter_bytes)
     if source is None:
         return None, problems
@@ -44,13 +74,79 @@ def scan_file(
     return meta, problems + more
 
 
-def scan(config: Config, now: datetime) -> Scan:
-    """Read every post's front matter (the pass that touches every file)."""
+def _scan_batch(files: Sequence[PostFile], config: Config) -> list[Scanned]:
+    return [scan_file(file, config, None) for file in files]
+
+
+def _workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_batches(
+    func: Callable[[Sequence[T], Config], list[R]],
+    items: Sequence[T],
+    config: Config,
+    pool_min: int,
+) -> list[R]:
+    """``func`` over ``items`` in batches, in a process pool when there are enough; in order."""
+    batches = [items[i : i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
+    workers = _workers()
+    if len(items) < pool_min or workers < 2:
+        return [result for batch in batches for result in func(batch, config)]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        done = pool.map(func, batches, itertools.repeat(config))
+        return [result for batch_results in done for result in batch_results]
+
+
+def _cache_key(file: PostFile, doubt_after: int) -> tuple[str, int, int]:
+    """(rel_path, size, mtime_ns), with an mtime that never matches for files too new to trust."""
+    return file.rel_path, file.size, (file.mtime_ns if file.mtime_ns < doubt_after else -1)
+
+
+def _cached_scans(cache: Cache, files: dict[str, PostFile]) -> tuple[dict[str, Scanned], list[str]]:
+    """The cached results still current for ``files``, and the cached paths now gone."""
+    found: dict[str, Scanned] = {}
+    gone: list[str] = []
+    for rel_path, entry in cache.posts():
+        file = files.get(rel_path)
+        if file is None:
+            gone.append(rel_path)
+        elif entry.size == file.size and entry.mtime_ns == file.mtime_ns:
+            try:
+                meta = None if entry.meta is None else meta_from_row(rel_path, entry.meta)
+                problems = [] if entry.problems == "[]" else problems_from_json(entry.problems)
+                found[rel_path] = meta, problems
+            except (ValueError, TypeError, IndexError, KeyError):
+                continue  # a damaged record: read the file again
+    return found, gone
+
+
+def scan(config: Config, now: datetime, cache: Cache | None = None) -> Scan:
+    """Read every post's front matter (the pass that touches every file), or its cached result."""
+    doubt_after = time.time_ns() - DOUBT_NS
     files, problems = find_post_files(config.posts_dir, config.follow_symlinks)
     result = Scan(problems=problems, files={f.rel_path: f for f in files})
     result.posts_skipped = sum(1 for p in problems if p.severity is Severity.ERROR)
-    for file in track(files, "scan"):
-        meta, file_problems = scan_file(file, config, now)
+    found, gone = _cached_scans(cache, result.files) if cache is not None else ({}, [])
+    todo = [f for f in files if f.rel_path not in found]
+    with stage("scan", len(todo)):
+        fresh = run_batches(_scan_batch, todo, config, POOL_MIN_FILES)
+    found.update(zip((f.rel_path for f in todo), fresh, strict=True))
+    if cache is not None and (todo or gone):
+        with cache.transaction():
+            cache.delete_posts(gone)
+            cache.put_posts(
+                (_cache_key(file, doubt_after), meta, file_problems)
+                for file, (meta, file_problems) in zip(todo, fresh, strict=True)
+            )
+    for file in files:
+        meta, file_problems = found[file.rel_path]
+        too_new = None if meta is None else future_reason(meta.published, config, now)
+        if too_new:
+            problem = Problem(file.rel_path, too_new, Severity.ERROR)
+            meta, file_problems = None, [*file_problems, problem]
         _collect(result, meta, file_problems)
     result.metas, duplicates = dedupe(result.metas)
     result.problems.extend(duplicates)
@@ -81,6 +177,10 @@ def load_body(meta: PostMeta, file: PostFile, config: Config) -> PostBody:
     )
 
 
+def _body_batch(items: Sequence[tuple[PostMeta, PostFile]], config: Config) -> list[PostBody]:
+    return [load_body(meta, file, config) for meta, file in items]
+
+
 def feed_bound_ids(specs: Iterable[FeedSpec]) -> list[str]:
     seen: dict[str, None] = {}
     for spec in specs:
@@ -89,41 +189,112 @@ def feed_bound_ids(specs: Iterable[FeedSpec]) -> list[str]:
     return list(seen)
 
 
+def feed_fingerprint(spec: FeedSpec, metas: Sequence[PostMeta], files: dict[str, PostFile]) -> str:
+    """A hash of everything a feed's bytes depend on but the config and version (the stamp)."""
+    category = spec.category
+    data = [
+        spec.key,
+        spec.title,
+        spec.description,
+        None if category is None else [category.name, category.slug, category.parents],
+        [[meta_row(m), files[m.rel_path].size, files[m.rel_path].mtime_ns] for m in metas],
+    ]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+def _outputs_intact(record: FeedRecord, config: Config) -> bool:
+    """Whether every file the feed last wrote is still there, as written (by its stat)."""
+    for rel_path, size, mtime_ns in record.outputs:
+        try:
+            info = os.stat(config.output_dir / rel_path)
+        except OSError:
+            return False
+        if info.st_size != size or info.st_mtime_ns != mtime_ns:
+            return False
+    return True
+
+
 @dataclass
 class Plan:
-    """A scan turned into feeds with their posts, ready to render."""
+    """A scan turned into feeds with their posts, ready to render.
+
+    With a cache, ``fresh`` maps the keys of feeds whose inputs and files are unchanged to
+    their records (their posts are not loaded); ``fingerprints`` holds every feed's.
+    """
 
     scan: Scan
     specs: list[FeedSpec]
     categories: dict[str, Category]
     posts: dict[str, Post]
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    fresh: dict[str, FeedRecord] = field(default_factory=dict)
 
 
-def plan(config: Config, now: datetime | None = None) -> Plan:
+def plan(config: Config, now: datetime | None = None, cache: Cache | None = None) -> Plan:
     """Scan, plan the feeds and clean the bodies they need."""
-    result = scan(config, now or datetime.now(UTC))
+    result = scan(config, now or datetime.now(UTC), cache)
     with stage("plan"):
         specs, categories = plan_feeds(result.metas, config)
     by_id = {meta.id: meta for meta in result.metas}
-    posts = {
-        post_id: Post(
-            by_id[post_id], load_body(by_id[post_id], result.files[by_id[post_id].rel_path], config)
-        )
-        for post_id in track(feed_bound_ids(specs), "clean")
-    }
-    return Plan(result, specs, categories, posts)
+    fingerprints: dict[str, str] = {}
+    fresh: dict[str, FeedRecord] = {}
+    if cache is not None:
+        records = cache.feeds()
+        for spec in specs:
+            fingerprint = feed_fingerprint(spec, [by_id[i] for i in spec.post_ids], result.files)
+            fingerprints[spec.key] = fingerprint
+            record = records.get(spec.key)
+            if record and record.fingerprint == fingerprint and _outputs_intact(record, config):
+                fresh[spec.key] = record
+    needed = [by_id[i] for i in feed_bound_ids(s for s in specs if s.key not in fresh)]
+    bodies = _load_bodies(needed, result.files, config, cache)
+    posts = {meta.id: Post(meta, bodies[meta.rel_path]) for meta in needed}
+    return Plan(result, specs, categories, posts, fingerprints, fresh)
+
+
+def _load_bodies(
+    metas: Sequence[PostMeta], files: dict[str, PostFile], config: Config, cache: Cache | None
+) -> dict[str, PostBody]:
+    """Each post's cleaned body by path: from the cache when current, else cleaned now."""
+    doubt_after = time.time_ns() - DOUBT_NS
+    keys = {m.rel_path: _cache_key(files[m.rel_path], doubt_after) for m in metas}
+    bodies = cache.bodies(keys.values()) if cache is not None else {}
+    todo = [(m, files[m.rel_path]) for m in metas if m.rel_path not in bodies]
+    with stage("clean", len(todo)):
+        cleaned = run_batches(_body_batch, todo, config, POOL_MIN_BODIES)
+    bodies.update(zip((m.rel_path for m, _ in todo), cleaned, strict=True))
+    if cache is not None and todo:
+        with cache.transaction():
+            cache.put_bodies(
+                (*keys[m.rel_path], body) for (m, _), body in zip(todo, cleaned, strict=True)
+            )
+    return bodies
+
+
+def render_feed(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[str, bytes]:
+    """Every file one feed is written as: its path and bytes in each format."""
+    return {fmt.path(spec): fmt.render(spec, posts, config) for fmt in configured(config)}
+
+
+def _rendered(plan_: Plan, config: Config) -> Iterator[tuple[FeedSpec, dict[str, bytes]]]:
+    for spec in track(plan_.specs, "render"):
+        if spec.key not in plan_.fresh:
+            yield spec, render_feed(spec, [plan_.posts[i] for i in spec.post_ids], config)
 
 
 def render_all(plan_: Plan, config: Config) -> dict[str, bytes]:
-    """Every output file's path and bytes."""
-    files: dict[str, bytes] = {}
-    for spec in track(plan_.specs, "render"):
-        posts: Sequence[Post] = [plan_.posts[i] for i in spec.post_ids]
-        for fmt in configured(config):
-            files[fmt.path(spec)] = fmt.render(spec, posts, config)
-    with stage("site"):
-        files.update(site_files(plan_.specs, plan_.scan.metas, config))
+    """Every output file's path and bytes (but the fresh feeds': those are on disk already)."""
+    files = {
+        path: data for _, rendered in _rendered(plan_, config) for path, data in rendered.items()
+    }
+    files.update(_site(plan_, config))
     return files
+
+
+def _site(plan_: Plan, config: Config) -> dict[str, bytes]:
+    """The feeds page, OPML and stylesheet: from every feed, so made on every build (cheap)."""
+    with stage("site"):
+        return site_files(plan_.specs, plan_.scan.metas, config)
 
 
 def check(config: Config, now: datetime | None = None) -> BuildReport:
@@ -133,18 +304,68 @@ def check(config: Config, now: datetime | None = None) -> BuildReport:
     return _report(plan_)
 
 
-def build(config: Config, now: datetime | None = None, wait_seconds: float = 0) -> BuildReport:
+def open_cache(config: Config) -> tuple[Cache | None, Problem | None]:
+    """The build cache for ``config``; a warning when it had to be rebuilt or left out."""
+    path = cache_path(config)
+    cache, reason = Cache.open_or_reset(path, stamp(config, config.formats))
+    return cache, None if reason is None else Problem(str(path), reason)
+
+
+def build(
+    config: Config, now: datetime | None = None, wait_seconds: float = 0, use_cache: bool = True
+) -> BuildReport:
     """Build every feed into the output dir. Raises OutputError or LockedError."""
     with build_lock(config.output_dir, wait_seconds):
-        plan_ = plan(config, now)
-        output = OutputDir(config.output_dir)
-        for rel_path, data in track(list(render_all(plan_, config).items()), "write"):
+        cache, warning = open_cache(config) if use_cache else (None, None)
+        warnings = [warning] if warning else []
+        try:
+            try:
+                plan_ = plan(config, now, cache)
+            except CacheError as exc:
+                warnings.append(Problem(str(cache_path(config)), f"cache failed ({exc}); not used"))
+                if cache is not None:
+                    cache.close()
+                cache = None
+                plan_ = plan(config, now)
+            report = _write(plan_, config, cache, warnings)
+        finally:
+            if cache is not None:
+                cache.close()
+    return report
+
+
+def _write(
+    plan_: Plan, config: Config, cache: Cache | None, warnings: list[Problem]
+) -> BuildReport:
+    output = OutputDir(config.output_dir)
+    records = dict(plan_.fresh)
+    for record in plan_.fresh.values():
+        for rel_path, _, _ in record.outputs:
+            output.keep(rel_path)
+    for spec, files in _rendered(plan_, config):
+        outputs = []
+        for rel_path, data in files.items():
             output.write(rel_path, data)
+            info = os.stat(config.output_dir / rel_path)
+            outputs.append((rel_path, info.st_size, info.st_mtime_ns))
+        if spec.key in plan_.fingerprints:
+            records[spec.key] = FeedRecord(plan_.fingerprints[spec.key], outputs)
+    site = _site(plan_, config)
+    with stage("write", len(site)) as advance:
+        for rel_path, data in site.items():
+            output.write(rel_path, data)
+            advance(1)
         report = _report(plan_)
+        report.problems.extend(warnings)
         report.feeds_written = len(output.written)
         report.feeds_unchanged = len(output.unchanged)
-        removed = output.finish()
-        report.files_removed = len(removed)
+        report.files_removed = len(output.finish())
+    if cache is not None and len(plan_.fresh) < len(plan_.specs):
+        try:
+            with cache.transaction():
+                cache.put_feeds(records)
+        except CacheError as exc:
+            report.problems.append(Problem(str(cache_path(config)), f"cache not updated ({exc})"))
     return report
 
 

@@ -59,11 +59,14 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def feed_files(out: Path) -> dict[str, bytes]:
-    """The files a reader would fetch: everything but hidden temporaries and the lock."""
+    """The files a reader would fetch (and the manifest): not temporaries, the lock or the cache."""
     return {
         path.relative_to(out).as_posix(): path.read_bytes()
         for path in sorted(out.rglob("*"))
-        if path.is_file() and path.name != LOCK_NAME and not path.name.endswith(".tmp")
+        if path.is_file()
+        and path.name != LOCK_NAME
+        and not path.name.endswith(".tmp")
+        and not path.name.startswith(".feedbuilder-cache")
     }
 
 

@@ -48,7 +48,7 @@ def find_post_files(
     real_root = root.resolve()
     seen_dirs: set[str] = set()
 
-    def walk(directory: Path) -> Iterator[PostFile]:
+    def walk(directory: Path, prefix: str) -> Iterator[PostFile]:
         real = os.path.realpath(directory)
         if real in seen_dirs:
             problems.append(Problem(_rel(directory, root), "symlink loop; not followed"))
@@ -67,7 +67,7 @@ def find_post_files(
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
-            rel = _rel(path, root)
+            rel = prefix + entry.name  # what _rel(path, root) gives, without pathlib's cost
             if entry.is_symlink():
                 if not follow_symlinks:
                     problems.append(Problem(rel, "symlink not followed (set follow_symlinks)"))
@@ -85,9 +85,10 @@ def find_post_files(
                     continue
             try:
                 if entry.is_dir():
-                    yield from walk(path)
+                    yield from walk(path, rel + "/")
                     continue
-                if path.suffix.lower() not in POST_SUFFIXES:
+                suffix = os.path.splitext(entry.name)[1].lower()
+                if suffix not in POST_SUFFIXES:
                     continue
                 if not entry.is_file():
                     # A FIFO or device would block or never end: never open one.
@@ -101,7 +102,7 @@ def find_post_files(
 
     if not root.is_dir():
         return [], [Problem(str(root), "posts folder not found", Severity.ERROR)]
-    files.extend(walk(root))
+    files.extend(walk(root, ""))
     files.sort(key=lambda f: f.rel_path)
     return files, problems
 

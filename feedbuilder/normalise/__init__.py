@@ -75,10 +75,20 @@ def _permalink(config: Config, published: datetime, rel_path: str) -> str:
     return absolute_http_url(path.lstrip("/"), config.base_url)
 
 
+def future_reason(published: datetime, config: Config, now: datetime | None) -> str | None:
+    """Why a post dated ``published`` is held back at ``now``, or None when it is not."""
+    if now is None or published <= now or config.future_posts != "skip":
+        return None
+    return f"dated in the future ({published.isoformat()}); skipped until then"
+
+
 def normalise_meta(
-    source: SourcePost, config: Config, now: datetime
+    source: SourcePost, config: Config, now: datetime | None
 ) -> tuple[PostMeta | None, list[Problem]]:
-    """Normalise one post's front matter; returns (None, problems) when it must be skipped."""
+    """Normalise one post's front matter; returns (None, problems) when it must be skipped.
+
+    ``now=None`` keeps future posts, so the result can be cached and the check made later.
+    """
     problems: list[Problem] = []
     meta = source.metadata
 
@@ -90,8 +100,9 @@ def normalise_meta(
         if not title:
             raise SkipPost("no title")
         published = _published(source, config, warn)
-        if published > now and config.future_posts == "skip":
-            raise SkipPost(f"dated in the future ({published.isoformat()}); skipped until then")
+        too_new = future_reason(published, config, now)
+        if too_new:
+            raise SkipPost(too_new)
         updated = published
         upd_key, upd_value = _first(meta, UPDATED_KEYS)
         if upd_key is not None:

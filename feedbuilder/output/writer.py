@@ -108,6 +108,10 @@ class OutputDir:
         self.written.append(rel_path)
         return True
 
+    def keep(self, rel_path: str) -> None:
+        """Count a file known (from the build cache) to be current as written, unread."""
+        self.unchanged.append(rel_path)
+
     def previous_manifest(self) -> set[str]:
         try:
             data = json.loads((self.root / MANIFEST_NAME).read_text(encoding="utf-8"))
