@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedbuilder.normalise.thumbnails import image_mime_type, thumbnail_from_metadata
-from feedbuilder.normalise.urls import BadURL, absolute_http_url, to_uri
+from feedbuilder.normalise.urls import BadURL, absolute_http_url, resolve_url, to_uri
 
 BASE = "https://example.com/2021/12/08/post/"
 
@@ -114,3 +114,26 @@ def test_bad_thumbnail_is_reported() -> None:
 )
 def test_mime_type_from_extension(url: str, mime: str | None) -> None:
     assert image_mime_type(url) == mime
+
+
+url_text = st.lists(
+    st.sampled_from([*"ab.-_~/?#%:@!$&'()*+,;=09 é", "//", "/..", "/./", "%2F", ":80"]),
+    max_size=15,
+).map("".join)
+
+
+@given(st.sampled_from(["https://", "http://", "//", "/", ""]), url_text)
+def test_fast_path_agrees_with_urllib(prefix: str, rest: str) -> None:
+    url = prefix + ("host.example" if prefix.endswith("//") else "") + rest
+    try:
+        slow: str | Exception = resolve_url(url.strip(), BASE)
+    except BadURL as exc:
+        slow = exc
+    try:
+        fast: str | Exception = absolute_http_url(url, BASE)
+    except BadURL as exc:
+        fast = exc
+    if isinstance(slow, Exception):
+        assert isinstance(fast, BadURL)
+    else:
+        assert fast == slow

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote
 
 from slugify import slugify
 
@@ -59,7 +58,7 @@ def _text_field(value: Any, key: str) -> str | None:
 
 def _permalink(config: Config, published: datetime, rel_path: str) -> str:
     local = published.astimezone(config.zone)
-    stem = quote(PurePosixPath(rel_path).stem, safe="")  # file names hold quotes, spaces, …
+    stem = PurePosixPath(rel_path).stem
     path = config.permalink.format(
         year=f"{local.year:04d}",
         month=f"{local.month:02d}",
@@ -70,9 +69,10 @@ def _permalink(config: Config, published: datetime, rel_path: str) -> str:
         minute=f"{local.minute:02d}",
         second=f"{local.second:02d}",
         stem=path_segment(stem),
-        slug=slugify(stem) or "post",
+        slug=(slugify(stem) or "post") if "{slug}" in config.permalink else "",
     )
-    return absolute_http_url(path.lstrip("/"), config.base_url)
+    # Every part is ASCII and escaped already: joining beats a urllib round trip.
+    return config.base_url + path.lstrip("/")
 
 
 def future_reason(published: datetime, config: Config, now: datetime | None) -> str | None:

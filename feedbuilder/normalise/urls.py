@@ -47,12 +47,28 @@ def to_uri(url: str) -> str:
     )
 
 
+# An absolute URL that resolving and encoding would leave as it is: no escapes, dot segments,
+# ports, ';' (urllib reads it as params) or non-ASCII. Most URLs are like this, and urllib's round trip costs ~50 µs each.
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/(?!\.)[A-Za-z0-9\-_~!$&'()*+,=:@]*"
+    r"(?:\.[A-Za-z0-9\-_~!$&'()*+,=:@]+)*)*/?(?:\?[A-Za-z0-9\-._~!$&'()*+,=:@/?]+)?",
+    re.ASCII,
+)
+
+
 def absolute_http_url(url: str, base: str) -> str:
     """Resolve ``url`` against ``base`` into an absolute http(s) URI, or raise :class:`BadURL`.
 
     Protocol-relative URLs become https; surrounding whitespace is dropped.
     """
     url = url.strip()
+    if _PLAIN_ABSOLUTE.fullmatch(url):
+        return url
+    return resolve_url(url, base)
+
+
+def resolve_url(url: str, base: str) -> str:
+    """:func:`absolute_http_url` without its fast path."""
     if not url:
         raise BadURL("empty URL")
     if _UNUSABLE.search(url):
