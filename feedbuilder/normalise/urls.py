@@ -48,7 +48,8 @@ def to_uri(url: str) -> str:
 
 
 # An absolute URL that resolving and encoding would leave as it is: no escapes, dot segments,
-# ports, ';' (urllib reads it as params) or non-ASCII. Most URLs are like this, and urllib's round trip costs ~50 µs each.
+# ports, ';' (urllib reads it as params) or non-ASCII. Most URLs are like this, and urllib's
+# round trip costs ~50 µs each.
 _PLAIN_ABSOLUTE = re.compile(
     r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:/(?!\.)[A-Za-z0-9\-_~!$&'()*+,=:@]*"
     r"(?:\.[A-Za-z0-9\-_~!$&'()*+,=:@]+)*)*/?(?:\?[A-Za-z0-9\-._~!$&'()*+,=:@/?]+)?",
