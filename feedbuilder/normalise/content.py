@@ -5,13 +5,16 @@ This is the expensive stage, so the pipeline runs it only for posts that land in
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from collections.abc import Iterable
+from functools import lru_cache
 
 import cmarkgfm
 import nh3
-from bs4 import BeautifulSoup, Comment, Tag, XMLParsedAsHTMLWarning
+import soupsieve
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from cmarkgfm.cmark import Options
 
 from ..models import PostBody, Thumbnail
@@ -136,50 +139,87 @@ def render_markdown(text: str) -> str:
     return html
 
 
-def _remove_junk(soup: BeautifulSoup, selectors: Iterable[str]) -> None:
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    for tag in soup.find_all(JUNK_TAGS):
-        tag.decompose()
-    selector = ", ".join(selectors)  # one pass over the tree, not one per selector
-    if selector:
-        for tag in soup.select(selector):
+# Blocks whose content is never article text, removed before parsing: parsing them into a
+# tree only to drop it was a third of the cleaning time. (nh3 drops them too, as a backstop.)
+_JUNK_BLOCKS = re.compile(
+    r"<!--.*?-->|<(" + "|".join(JUNK_TAGS) + r")\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_SELECTOR_TOKEN = re.compile(
+    r"[.#]([\w-]+)|\[\s*[\w:-]+\s*[~|^$*]?=\s*(['\"]?)([^'\"\]]+)\2\s*(?:[is]\s*)?\]"
+)
+
+
+def _split_selector_list(selectors: Iterable[str]) -> list[str]:
+    """``"a, b"`` → ``["a", "b"]``, leaving commas inside brackets and parentheses alone."""
+    parts: list[str] = []
+    for selector in selectors:
+        depth, start = 0, 0
+        for i, char in enumerate(selector):
+            if char in "([":
+                depth += 1
+            elif char in ")]":
+                depth -= 1
+            elif char == "," and depth == 0:
+                parts.append(selector[start:i].strip())
+                start = i + 1
+        parts.append(selector[start:].strip())
+    return [p for p in parts if p]
+
+
+@lru_cache(maxsize=256)
+def _selector_tokens(selector: str) -> tuple[str, ...]:
+    """Class, id and attribute-value literals that must all appear in a document it matches.
+
+    Selectors with functional pseudo-classes (``:not(.x)``) promise nothing: no tokens.
+    """
+    if "(" in selector:
+        return ()
+    return tuple((m.group(1) or m.group(3)).lower() for m in _SELECTOR_TOKEN.finditer(selector))
+
+
+def _remove_junk(soup: BeautifulSoup, html: str, selectors: Iterable[str]) -> None:
+    """Drop what the junk selectors match; a selector whose literals are absent is not run."""
+    lowered = html.lower()
+    applicable = [
+        s for s in _split_selector_list(selectors) if all(t in lowered for t in _selector_tokens(s))
+    ]
+    if applicable:
+        for tag in _compiled(", ".join(applicable)).select(soup):  # one pass for them all
             if not tag.decomposed:  # a nested match may have gone with its ancestor
                 tag.decompose()
 
 
-def _fix_urls(soup: BeautifulSoup, base: str) -> None:
-    """Promote lazy-loaded image URLs and make every link and image absolute."""
-    for img in soup.find_all("img"):
-        # Lazy loaders keep a placeholder in src and the real image in a data- attribute.
-        for attr in LAZY_SRC_ATTRS:
-            if img.get(attr):
-                img["src"] = str(img[attr])
-                break
-    for tag_name, attrs in URL_ATTRS.items():
-        for tag in soup.find_all(tag_name):
-            for attr in attrs:
-                value = tag.get(attr)
-                if value is None:
-                    continue
-                value = str(value).strip()
-                if value.startswith("#") or value.lower().startswith("mailto:"):
-                    continue
-                try:
-                    tag[attr] = absolute_http_url(value, base)
-                except BadURL:
-                    del tag[attr]
+@lru_cache(maxsize=64)
+def _compiled(selector: str) -> soupsieve.SoupSieve:
+    """Compile once: ``soup.select`` compiles on every call, a tenth of the cleaning time."""
+    return soupsieve.compile(selector)
 
 
-def _first_image(soup: BeautifulSoup) -> Thumbnail | None:
-    for img in soup.find_all("img"):
-        src = img.get("src")
-        if src:
-            try:
-                return make_thumbnail(str(src), "http://invalid/")  # already absolute
-            except BadURL:
+def _fix_urls(soup: BeautifulSoup, base: str) -> Thumbnail | None:
+    """Make every link and image absolute, promote lazy-loaded images; return the first image."""
+    first_image: Thumbnail | None = None
+    for tag in soup.find_all(URL_ATTRS):  # one pass over the tree for all of them
+        if tag.name == "img":
+            # Lazy loaders keep a placeholder in src and the real image in a data- attribute.
+            for attr in LAZY_SRC_ATTRS:
+                if tag.get(attr):
+                    tag["src"] = str(tag[attr])
+                    break
+        for attr in URL_ATTRS[tag.name]:
+            value = tag.get(attr)
+            if value is None:
                 continue
-    return None
+            value = str(value).strip()
+            if value.startswith("#") or value.lower().startswith("mailto:"):
+                continue
+            try:
+                tag[attr] = absolute_http_url(value, base)
+            except BadURL:
+                del tag[attr]
+        if tag.name == "img" and first_image is None and tag.get("src"):
+            with contextlib.suppress(BadURL):
+                first_image = make_thumbnail(str(tag["src"]), base)
+    return first_image
 
 
 def sanitize(html: str) -> str:
@@ -195,41 +235,21 @@ def sanitize(html: str) -> str:
     )
 
 
-BLOCK_TAGS = (
-    "p",
-    "div",
-    "br",
-    "li",
-    "tr",
-    "td",
-    "th",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "figure",
-    "figcaption",
-    "section",
-    "article",
-    "dd",
-    "dt",
-    "hr",
+_BLOCK_BOUNDARY = re.compile(
+    r"</?(?:p|div|br|li|tr|td|th|h[1-6]|blockquote|pre|figure|figcaption|dd|dt|hr|table|ul|ol"
+    r"|dl|section|article|details|summary|caption)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
+    re.IGNORECASE,
 )
+_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
 
 
-def text_of(root: Tag) -> str:
-    """Plain text with blocks separated by spaces but inline markup joined: ``*a*.`` → ``a.``"""
-    for block in root.find_all(BLOCK_TAGS):
-        block.insert_after(" ")
-    return clean_text(root.get_text(""))
+def plain_text(safe_html: str) -> str:
+    """The text of *sanitised* HTML: blocks apart, inline markup joined (``*a*.`` → ``a.``).
 
-
-def plain_text(html: str) -> str:
-    return text_of(BeautifulSoup(html, "lxml"))
+    Regular expressions are enough here because nh3's output is well-formed and holds no
+    comments, scripts or styles.
+    """
+    return clean_text(_TAG.sub("", _BLOCK_BOUNDARY.sub(" ", safe_html)))
 
 
 def clean_body(
@@ -244,19 +264,20 @@ def clean_body(
     body = strip_xml_illegal(body)
     html = render_markdown(body) if body_format == "markdown" else body
     more = MORE_MARKER.search(html)
+    before_more = html[: more.start()] if more else None
+    html = _JUNK_BLOCKS.sub("", html)
     soup = BeautifulSoup(html, "lxml")
-    _remove_junk(soup, junk_selectors)
-    _fix_urls(soup, base_url)
+    _remove_junk(soup, html, junk_selectors)
+    first_image = _fix_urls(soup, base_url)
     root: Tag = soup.body or soup
     content = _BLANK_LINES.sub("\n", sanitize(root.decode_contents())).strip()
-    first_image = _first_image(soup)
 
     if given_summary:
         summary = truncate(clean_text(given_summary), summary_length * 4)
-    elif more:
-        summary = plain_text(sanitize(html[: more.start()]))
+    elif before_more is not None:
+        summary = plain_text(sanitize(before_more))
     else:
-        summary = truncate(text_of(root), summary_length)
+        summary = truncate(plain_text(content), summary_length)
     return PostBody(
         content_html=content,
         summary=summary,
