@@ -28,7 +28,7 @@ from .config import Config
 from .models import PostBody, PostMeta, Problem, Severity, Thumbnail
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _SCHEMA = """
@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS bodies (
 );
 CREATE TABLE IF NOT EXISTS feeds (
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, outputs TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshot (
+    listing TEXT NOT NULL, due REAL, posts_read INTEGER NOT NULL,
+    posts_skipped INTEGER NOT NULL, problems TEXT NOT NULL, outputs TEXT NOT NULL
 );
 """
 
@@ -180,6 +184,18 @@ class CachedPost:
 
 
 @dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The last build, whole: when the listing is the same, nothing needs doing."""
+
+    listing: str  # hash of every post file's path, size and mtime (and listing problems)
+    due: float | None  # epoch seconds when the first skipped future post becomes due
+    posts_read: int
+    posts_skipped: int
+    problems: list[Problem]
+    outputs: list[tuple[str, int, int]]  # (path, size, mtime_ns) of every output file
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRecord:
     fingerprint: str
     outputs: list[tuple[str, int, int]]  # (path, size, mtime_ns) of each file written
@@ -208,7 +224,7 @@ class Cache:
                 row = db.execute("SELECT value FROM stamp").fetchone()
                 if row is None or row[0] != stamp_value:
                     with cache.transaction():
-                        for table in ("stamp", "posts", "bodies", "feeds"):
+                        for table in ("stamp", "posts", "bodies", "feeds", "snapshot"):
                             db.execute(f"DELETE FROM {table}")
                         db.execute("INSERT INTO stamp VALUES (?)", (stamp_value,))
         except CacheError:
@@ -325,3 +341,31 @@ class Cache:
                 "INSERT INTO feeds VALUES (?, ?, ?)",
                 ((k, r.fingerprint, json.dumps(r.outputs)) for k, r in records.items()),
             )
+
+    def snapshot(self) -> Snapshot | None:
+        with self._errors():
+            row = self._db.execute("SELECT * FROM snapshot").fetchone()
+        if row is None:
+            return None
+        try:
+            outputs = [(o[0], int(o[1]), int(o[2])) for o in json.loads(row[5])]
+            return Snapshot(row[0], row[1], row[2], row[3], problems_from_json(row[4]), outputs)
+        except (ValueError, TypeError, IndexError, KeyError):
+            return None  # damaged: the build simply runs
+
+    def put_snapshot(self, snapshot: Snapshot | None) -> None:
+        """Record the build just done (None: forget the last, e.g. for a listing in doubt)."""
+        with self._errors():
+            self._db.execute("DELETE FROM snapshot")
+            if snapshot is not None:
+                self._db.execute(
+                    "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        snapshot.listing,
+                        snapshot.due,
+                        snapshot.posts_read,
+                        snapshot.posts_skipped,
+                        problems_to_json(snapshot.problems),
+                        json.dumps(snapshot.outputs),
+                    ),
+                )

@@ -25,10 +25,12 @@ from .cache import (
     Cache,
     CacheError,
     FeedRecord,
+    Snapshot,
     cache_path,
     meta_from_row,
     meta_row,
     problems_from_json,
+    problems_to_json,
     stamp,
 )
 from .collect.files import PostFile, find_post_files, read_post
@@ -63,6 +65,10 @@ class Scan:
     files: dict[str, PostFile] = field(default_factory=dict)
     posts_read: int = 0
     posts_skipped: int = 0
+    next_due: datetime | None = None  # when the first post skipped as future becomes due
+
+
+Listing = tuple[list[PostFile], list[Problem]]
 
 
 def scan_file(file: PostFile, config: Config, now: datetime | None) -> Scanned:
@@ -123,10 +129,16 @@ def _cached_scans(cache: Cache, files: dict[str, PostFile]) -> tuple[dict[str, S
     return found, gone
 
 
-def scan(config: Config, now: datetime, cache: Cache | None = None) -> Scan:
+def list_posts(config: Config) -> Listing:
+    return find_post_files(config.posts_dir, config.follow_symlinks)
+
+
+def scan(
+    config: Config, now: datetime, cache: Cache | None = None, listing: Listing | None = None
+) -> Scan:
     """Read every post's front matter (the pass that touches every file), or its cached result."""
     doubt_after = time.time_ns() - DOUBT_NS
-    files, problems = find_post_files(config.posts_dir, config.follow_symlinks)
+    files, problems = listing or list_posts(config)
     result = Scan(problems=problems, files={f.rel_path: f for f in files})
     result.posts_skipped = sum(1 for p in problems if p.severity is Severity.ERROR)
     found, gone = _cached_scans(cache, result.files) if cache is not None else ({}, [])
@@ -144,8 +156,10 @@ def scan(config: Config, now: datetime, cache: Cache | None = None) -> Scan:
     for file in files:
         meta, file_problems = found[file.rel_path]
         too_new = None if meta is None else future_reason(meta.published, config, now)
-        if too_new:
+        if too_new and meta is not None:
             problem = Problem(file.rel_path, too_new, Severity.ERROR)
+            due = meta.published
+            result.next_due = due if result.next_due is None else min(result.next_due, due)
             meta, file_problems = None, [*file_problems, problem]
         _collect(result, meta, file_problems)
     result.metas, duplicates = dedupe(result.metas)
@@ -230,9 +244,14 @@ class Plan:
     fresh: dict[str, FeedRecord] = field(default_factory=dict)
 
 
-def plan(config: Config, now: datetime | None = None, cache: Cache | None = None) -> Plan:
+def plan(
+    config: Config,
+    now: datetime | None = None,
+    cache: Cache | None = None,
+    listing: Listing | None = None,
+) -> Plan:
     """Scan, plan the feeds and clean the bodies they need."""
-    result = scan(config, now or datetime.now(UTC), cache)
+    result = scan(config, now or datetime.now(UTC), cache, listing)
     with stage("plan"):
         specs, categories = plan_feeds(result.metas, config)
     by_id = {meta.id: meta for meta in result.metas}
@@ -315,28 +334,104 @@ def build(
     config: Config, now: datetime | None = None, wait_seconds: float = 0, use_cache: bool = True
 ) -> BuildReport:
     """Build every feed into the output dir. Raises OutputError or LockedError."""
+    now = now or datetime.now(UTC)
     with build_lock(config.output_dir, wait_seconds):
         cache, warning = open_cache(config) if use_cache else (None, None)
         warnings = [warning] if warning else []
         try:
+            listing = list_posts(config)
+            key = listing_key(listing, time.time_ns() - DOUBT_NS) if cache else None
             try:
-                plan_ = plan(config, now, cache)
+                unchanged = _unchanged(cache, key, now, config) if cache and key else None
+                if unchanged is not None:
+                    unchanged.problems.extend(warnings)
+                    return unchanged
+                plan_ = plan(config, now, cache, listing)
             except CacheError as exc:
                 warnings.append(Problem(str(cache_path(config)), f"cache failed ({exc}); not used"))
                 if cache is not None:
                     cache.close()
                 cache = None
-                plan_ = plan(config, now)
-            report = _write(plan_, config, cache, warnings)
+                plan_ = plan(config, now, None, listing)
+            report, outputs = _write(plan_, config, cache, warnings)
+            if cache is not None:
+                _remember(cache, key, plan_, outputs, config, report)
         finally:
             if cache is not None:
                 cache.close()
     return report
 
 
+def listing_key(listing: Listing, doubt_after: int) -> str | None:
+    """A hash of every post file's path, size and mtime; None when a file is too new to trust."""
+    files, problems = listing
+    digest = hashlib.sha256()
+    for file in files:
+        if file.mtime_ns >= doubt_after:
+            return None
+        digest.update(f"{file.rel_path}\0{file.size}\0{file.mtime_ns}\n".encode())
+    digest.update(problems_to_json(problems).encode())
+    return digest.hexdigest()
+
+
+def _stat_outputs(config: Config, rel_paths: Iterable[str]) -> list[tuple[str, int, int]]:
+    stats = []
+    for rel_path in rel_paths:
+        info = os.stat(config.output_dir / rel_path)
+        stats.append((rel_path, info.st_size, info.st_mtime_ns))
+    return stats
+
+
+def _unchanged(cache: Cache, key: str, now: datetime, config: Config) -> BuildReport | None:
+    """The last build's report when nothing it depends on changed: no post, no output, no due
+    future post (the config and version are in the cache's stamp)."""
+    snapshot = cache.snapshot()
+    if snapshot is None or snapshot.listing != key:
+        return None
+    if snapshot.due is not None and now.timestamp() >= snapshot.due:
+        return None
+    if not _outputs_intact(FeedRecord("", snapshot.outputs), config):
+        return None
+    return BuildReport(
+        posts_read=snapshot.posts_read,
+        posts_skipped=snapshot.posts_skipped,
+        feeds_unchanged=len(snapshot.outputs) - 1,  # the manifest is not a feed
+        problems=list(snapshot.problems),
+    )
+
+
+def _remember(
+    cache: Cache,
+    key: str | None,
+    plan_: Plan,
+    outputs: list[str],
+    config: Config,
+    report: BuildReport,
+) -> None:
+    """Store this build's snapshot so an unchanged rebuild can skip everything."""
+    due = plan_.scan.next_due.timestamp() if plan_.scan.next_due else None
+    try:
+        with cache.transaction():
+            cache.put_snapshot(
+                None
+                if key is None
+                else Snapshot(
+                    key,
+                    due,
+                    report.posts_read,
+                    report.posts_skipped,
+                    list(plan_.scan.problems),
+                    _stat_outputs(config, outputs),
+                )
+            )
+    except (CacheError, OSError) as exc:
+        report.problems.append(Problem(str(cache_path(config)), f"cache not updated ({exc})"))
+
+
 def _write(
     plan_: Plan, config: Config, cache: Cache | None, warnings: list[Problem]
-) -> BuildReport:
+) -> tuple[BuildReport, list[str]]:
+    """Write every output; returns the report and the paths of all outputs, manifest included."""
     output = OutputDir(config.output_dir)
     records = dict(plan_.fresh)
     for record in plan_.fresh.values():
@@ -366,7 +461,7 @@ def _write(
                 cache.put_feeds(records)
         except CacheError as exc:
             report.problems.append(Problem(str(cache_path(config)), f"cache not updated ({exc})"))
-    return report
+    return report, sorted({*output.written, *output.unchanged})
 
 
 def _report(plan_: Plan) -> BuildReport:

@@ -267,3 +267,39 @@ def test_cache_dir_setting_and_no_cache_flag(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "o/feeds/all.rss.xml").is_file()
     assert not (tmp_path / "o" / CACHE_NAME).exists()
+
+
+def test_unchanged_listing_skips_planning_but_reports_the_same(
+    site: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (site.posts_dir / "0000" / "zz_broken.md").write_text("no front matter\n", encoding="utf-8")
+    age(site.posts_dir)
+    first = build(site, NOW)
+    before = mtimes(site.output_dir)
+
+    def no_plan(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("an unchanged rebuild must not plan")
+
+    monkeypatch.setattr(pipeline, "plan", no_plan)
+    again = build(site, NOW)
+    assert (again.posts_read, again.posts_skipped) == (first.posts_read, first.posts_skipped)
+    assert again.problems == first.problems and any(
+        "front matter" in str(p) for p in again.problems
+    )
+    assert again.feeds_written == 0
+    assert again.feeds_unchanged == first.feeds_written + first.feeds_unchanged
+    assert mtimes(site.output_dir) == before
+
+
+def test_unchanged_listing_with_a_touched_output_or_too_new_file_builds(
+    site: Config, tmp_path: Path
+) -> None:
+    build(site, NOW)
+    (site.output_dir / "index.html").write_text("vandalised", encoding="utf-8")
+    assert build(site, NOW).feeds_written == 1
+    assert tree(site.output_dir) == cold(site, tmp_path)
+    newest = sorted(site.posts_dir.rglob("*.txt"))[0]
+    newest.write_text(newest.read_text(encoding="utf-8").replace("title:", "title: 新"), "utf-8")
+    report = build(site, NOW)  # just edited: the listing is in doubt, so no snapshot is kept
+    assert report.feeds_written > 0
+    assert tree(site.output_dir) == cold(site, tmp_path)
