@@ -25,7 +25,6 @@ from .models import BuildReport, Problem, Severity
 from .output.writer import LockedError, OutputError
 from .pipeline import build, check
 from .progress import log, progress_display
-from .serve import OutputServer
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -201,6 +200,8 @@ def serve_command(port: int, host: str, **options: Any) -> None:
     """Preview the output folder over HTTP (feed media types, ETag/304, gzip)."""
     config = _config(options)
     try:
+        from .serve import OutputServer  # http.server: only for this command
+
         server = OutputServer(config.output_dir, host, port)
     except OSError as exc:
         raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None

@@ -35,14 +35,11 @@ from .cache import (
 )
 from .collect.files import PostFile, find_post_files, read_post
 from .config import Config
-from .feeds.formats import configured
 from .feeds.plan import dedupe, plan_feeds
 from .models import BuildReport, Category, FeedSpec, Post, PostBody, PostMeta, Problem, Severity
 from .normalise import future_reason, normalise_meta
-from .normalise.content import clean_body
 from .output.writer import OutputDir, build_lock
 from .progress import stage, track
-from .site.page import site_files
 
 # Below these counts a process pool costs more than it saves.
 POOL_MIN_FILES = 2000
@@ -181,6 +178,8 @@ def load_body(meta: PostMeta, file: PostFile, config: Config) -> PostBody:
     """Read a post's body again and clean it (only for posts that land in a feed)."""
     source, _ = read_post(file, config.max_file_bytes, config.max_front_matter_bytes)
     raw = source.body if source is not None else ""
+    from .normalise.content import clean_body  # bs4 & co.: not needed by unchanged rebuilds
+
     return clean_body(
         raw,
         meta.body_format,
@@ -292,6 +291,8 @@ def _load_bodies(
 
 def render_feed(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[str, bytes]:
     """Every file one feed is written as: its path and bytes in each format."""
+    from .feeds.formats import configured  # feedgen & co.: not needed by unchanged rebuilds
+
     return {fmt.path(spec): fmt.render(spec, posts, config) for fmt in configured(config)}
 
 
@@ -312,6 +313,8 @@ def render_all(plan_: Plan, config: Config) -> dict[str, bytes]:
 
 def _site(plan_: Plan, config: Config) -> dict[str, bytes]:
     """The feeds page, OPML and stylesheet: from every feed, so made on every build (cheap)."""
+    from .site.page import site_files  # jinja2: not needed by unchanged rebuilds
+
     with stage("site"):
         return site_files(plan_.specs, plan_.scan.metas, config)
 

@@ -12,17 +12,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextvars import ContextVar
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:  # rich is imported only when a terminal will show it: cron never pays
+    from rich.console import Console
+    from rich.progress import TaskID
 
 log = logging.getLogger("feedbuilder")
 T = TypeVar("T")
@@ -74,6 +68,14 @@ class RichDisplay:
     """A transient rich progress bar on the given console."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.progress = Progress(
             TextColumn("{task.description:<8}"),
             BarColumn(),
@@ -100,6 +102,8 @@ class RichDisplay:
 @contextlib.contextmanager
 def progress_display(console: Console | None = None) -> Iterator[None]:
     """Show stages as progress bars on ``console`` (stderr) while the block runs."""
+    from rich.console import Console
+
     display = RichDisplay(console or Console(stderr=True))
     token = _display.set(display)
     try:

@@ -8,7 +8,8 @@ from bs4 import BeautifulSoup
 
 from feedbuilder.collect.frontmatter import split_post
 from feedbuilder.config import DEFAULT_JUNK_SELECTORS
-from feedbuilder.normalise.content import clean_body, detect_format
+from feedbuilder.normalise.content import clean_body
+from feedbuilder.normalise.markup import detect_format
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "posts" / "000_a2889e02ce46c9b0.txt"

@@ -16,8 +16,8 @@ from slugify import slugify
 from ..config import Config
 from ..models import PostMeta, Problem, Severity, SourcePost
 from .categories import CategoryError, parse_categories, parse_tags
-from .content import detect_format
 from .dates import DateError, parse_date
+from .markup import detect_format
 from .text import clean_text
 from .thumbnails import thumbnail_from_metadata
 from .urls import BadURL, absolute_http_url, path_segment

@@ -27,7 +27,6 @@ from .urls import BadURL, absolute_http_url
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
-_HTML_START = re.compile(r"^\s*<(?:!--|!doctype|[a-zA-Z][a-zA-Z0-9-]*[\s/>])", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)*")
 JUNK_TAGS = ("style", "script", "noscript", "iframe", "object", "embed", "form", "template")
 LAZY_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc")
@@ -111,23 +110,6 @@ ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-
-
-def detect_format(body: str, declared: str | None = None, suffix: str = "") -> str:
-    """``"html"`` or ``"markdown"``: a declared ``format`` wins, then ``.html`` files, then content.
-
-    Bodies that open with a tag are HTML: scraped HTML is often deeply indented, and a
-    Markdown renderer would turn it into code blocks.
-    """
-    if declared:
-        lowered = declared.strip().lower()
-        if lowered in ("html", "htm"):
-            return "html"
-        if lowered in ("md", "markdown", "commonmark", "gfm"):
-            return "markdown"
-    if suffix.lower() in (".html", ".htm"):
-        return "html"
-    return "html" if _HTML_START.match(body) else "markdown"
 
 
 def render_markdown(text: str) -> str:
