@@ -15,7 +15,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,11 +39,12 @@ from .feeds.plan import dedupe, plan_feeds
 from .models import BuildReport, Category, FeedSpec, Post, PostBody, PostMeta, Problem, Severity
 from .normalise import future_reason, normalise_meta
 from .output.writer import OutputDir, build_lock
-from .progress import stage, track
+from .progress import stage
 
 # Below these counts a process pool costs more than it saves.
 POOL_MIN_FILES = 2000
 POOL_MIN_BODIES = 200
+POOL_MIN_FEED_ITEMS = 500  # items over all feeds to render
 BATCH_SIZE = 250
 # A file modified this close to a scan may change again within the same mtime: not cached.
 DOUBT_NS = 2_000_000_000
@@ -90,9 +91,10 @@ def run_batches(
     items: Sequence[T],
     config: Config,
     pool_min: int,
+    batch_size: int = BATCH_SIZE,
 ) -> list[R]:
     """``func`` over ``items`` in batches, in a process pool when there are enough; in order."""
-    batches = [items[i : i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
+    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     workers = _workers()
     if len(items) < pool_min or workers < 2:
         return [result for batch in batches for result in func(batch, config)]
@@ -296,10 +298,25 @@ def render_feed(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[s
     return {fmt.path(spec): fmt.render(spec, posts, config) for fmt in configured(config)}
 
 
-def _rendered(plan_: Plan, config: Config) -> Iterator[tuple[FeedSpec, dict[str, bytes]]]:
-    for spec in track(plan_.specs, "render"):
-        if spec.key not in plan_.fresh:
-            yield spec, render_feed(spec, [plan_.posts[i] for i in spec.post_ids], config)
+def _render_batch(
+    items: Sequence[tuple[FeedSpec, list[Post]]], config: Config
+) -> list[dict[str, bytes]]:
+    return [render_feed(spec, posts, config) for spec, posts in items]
+
+
+def _rendered(plan_: Plan, config: Config) -> list[tuple[FeedSpec, dict[str, bytes]]]:
+    """Every feed not fresh in the cache, rendered (on both cores when there are many)."""
+    todo = [
+        (spec, [plan_.posts[i] for i in spec.post_ids])
+        for spec in plan_.specs
+        if spec.key not in plan_.fresh
+    ]
+    items = sum(len(posts) for _, posts in todo)
+    per_worker = -(-len(todo) // _workers()) or 1
+    with stage("render", len(todo)):
+        pool_min = len(todo) if items >= POOL_MIN_FEED_ITEMS else len(todo) + 1
+        rendered = run_batches(_render_batch, todo, config, pool_min, per_worker)
+    return [(spec, files) for (spec, _), files in zip(todo, rendered, strict=True)]
 
 
 def render_all(plan_: Plan, config: Config) -> dict[str, bytes]:
