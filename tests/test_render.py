@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import feedparser
+import pytest
 from lxml import etree
 
 from feedbuilder.config import Config
@@ -119,3 +120,11 @@ def test_atom_ids_are_iris() -> None:
     )
     assert atom_id("post 42").startswith("urn:uuid:")
     assert atom_id("post 42") == atom_id("post 42")
+
+
+def test_feedgen_rejects_naive_datetimes_so_we_never_pass_one() -> None:
+    """feedgen raises on naive datetimes; parse_date always returns aware ones (test_dates)."""
+    naive = make_post(1)
+    naive = Post(naive.meta.replace(published=datetime(2022, 1, 1)), naive.body)
+    with pytest.raises(ValueError, match="timezone"):
+        render(spec([naive]), [naive], CONFIG, "atom")

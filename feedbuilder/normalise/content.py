@@ -192,8 +192,8 @@ def _fix_urls(soup: BeautifulSoup, base: str) -> Thumbnail | None:
             if value is None:
                 continue
             value = str(value).strip()
-            if value.startswith("#") or value.lower().startswith("mailto:"):
-                continue
+            if value.lower().startswith("mailto:"):
+                continue  # in-page "#anchors" too are resolved: a reader has no such page
             try:
                 tag[attr] = absolute_http_url(value, base)
             except BadURL:
