@@ -72,7 +72,11 @@ def test_relative_and_lazy_urls_made_absolute() -> None:
     )
     soup = BeautifulSoup(clean(html).content_html, "lxml")
     hrefs = [a.get("href") for a in soup.find_all("a")]
-    assert hrefs == ["https://example.com/about/", "https://example.com/2021/12/08/x", f"{BASE}#top"]
+    assert hrefs == [
+        "https://example.com/about/",
+        "https://example.com/2021/12/08/x",
+        f"{BASE}#top",
+    ]
     srcs = [i["src"] for i in soup.find_all("img")]
     assert srcs == ["https://example.com/2021/12/08/post/images/x.png", "https://cdn.example/y.jpg"]
 
