@@ -164,8 +164,14 @@ def test_hub_and_refresh_hints(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "hint"),
-    [(1, ("hourly", 60)), (15, ("hourly", 4)), (60, ("hourly", 1)), (90, ("daily", 16)),
-     (1440, ("daily", 1)), (100000, ("weekly", 1))],
+    [
+        (1, ("hourly", 60)),
+        (15, ("hourly", 4)),
+        (60, ("hourly", 1)),
+        (90, ("daily", 16)),
+        (1440, ("daily", 1)),
+        (100000, ("weekly", 1)),
+    ],
 )
 def test_update_hint(minutes: int, hint: tuple[str, int]) -> None:
     assert update_hint(minutes) == hint

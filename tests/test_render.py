@@ -99,7 +99,11 @@ def test_media_elements_not_grouped() -> None:
 def test_thumbnail_leads_content_only_without_body_image() -> None:
     without = [make_post(1)]
     parsed = feedparser.parse(render(spec(without), without, CONFIG, "atom"))
-    assert parsed.entries[0].content[0].value.startswith('<p><img alt="" src="https://img.example/1.png"')
+    assert (
+        parsed.entries[0]
+        .content[0]
+        .value.startswith('<p><img alt="" src="https://img.example/1.png"')
+    )
     with_image = [make_post(1, body_image=True)]
     parsed = feedparser.parse(render(spec(with_image), with_image, CONFIG, "atom"))
     assert parsed.entries[0].content[0].value.startswith("<p>Content 1")

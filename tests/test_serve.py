@@ -118,8 +118,6 @@ def test_serve_on_a_busy_port_is_a_usage_error(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = CliRunner().invoke(
-            main, ["serve", "--output", str(tmp_path), "--port", str(port)]
-        )
+        result = CliRunner().invoke(main, ["serve", "--output", str(tmp_path), "--port", str(port)])
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
