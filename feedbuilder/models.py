@@ -13,7 +13,6 @@ import dataclasses
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 
@@ -42,7 +41,6 @@ class Problem:
 class SourcePost:
     """A post file as read: front matter mapping and raw body text."""
 
-    path: Path
     rel_path: str
     metadata: dict[str, Any]
     body: str

@@ -205,7 +205,6 @@ def read_post(
     if split.lenient:
         problems.append(Problem(rel, "invalid YAML, recovered with lenient front matter", line=2))
     post = SourcePost(
-        path=file.path,
         rel_path=rel,
         metadata=split.metadata,
         body=split.body,

@@ -6,9 +6,9 @@ cleaned later (:mod:`.content`), and only for posts that land in a feed.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Any
 
 from slugify import slugify
@@ -58,7 +58,7 @@ def _text_field(value: Any, key: str) -> str | None:
 
 def _permalink(config: Config, published: datetime, rel_path: str) -> str:
     local = published.astimezone(config.zone)
-    stem = PurePosixPath(rel_path).stem
+    stem = posixpath.splitext(posixpath.basename(rel_path))[0]
     path = config.permalink.format(
         year=f"{local.year:04d}",
         month=f"{local.month:02d}",
@@ -139,7 +139,7 @@ def normalise_meta(
         body_format = detect_format(
             source.body,
             fmt if isinstance(fmt, str) else None,
-            PurePosixPath(source.rel_path).suffix,
+            posixpath.splitext(source.rel_path)[1],
         )
     except SkipPost as exc:
         problems.append(Problem(source.rel_path, str(exc), Severity.ERROR))
