@@ -10,6 +10,7 @@ rendered.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import itertools
 import json
 import multiprocessing
@@ -280,8 +281,11 @@ def _load_bodies(
     keys = {m.rel_path: _cache_key(files[m.rel_path], doubt_after) for m in metas}
     bodies = cache.bodies(keys.values()) if cache is not None else {}
     todo = [(m, files[m.rel_path]) for m in metas if m.rel_path not in bodies]
+    if todo:  # imported before the pool forks, so the workers inherit it
+        importlib.import_module("feedbuilder.normalise.content")
     with stage("clean", len(todo)):
-        cleaned = run_batches(_body_batch, todo, config, POOL_MIN_BODIES)
+        batch_size = max(1, min(BATCH_SIZE, len(todo) // (4 * _workers())))  # even shares
+        cleaned = run_batches(_body_batch, todo, config, POOL_MIN_BODIES, batch_size)
     bodies.update(zip((m.rel_path for m, _ in todo), cleaned, strict=True))
     if cache is not None and todo:
         with cache.transaction():
@@ -312,6 +316,8 @@ def _rendered(plan_: Plan, config: Config) -> list[tuple[FeedSpec, dict[str, byt
         if spec.key not in plan_.fresh
     ]
     items = sum(len(posts) for _, posts in todo)
+    if todo:  # imported before the pool forks, so the workers inherit it
+        importlib.import_module("feedbuilder.feeds.formats")
     per_worker = -(-len(todo) // _workers()) or 1
     with stage("render", len(todo)):
         pool_min = len(todo) if items >= POOL_MIN_FEED_ITEMS else len(todo) + 1
