@@ -45,8 +45,6 @@ class SourcePost:
     metadata: dict[str, Any]
     body: str
     mtime: float
-    body_line: int = 1
-    encoding: str = "utf-8"
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,7 +209,5 @@ def read_post(
         metadata=split.metadata,
         body=split.body,
         mtime=file.mtime_ns / 1e9,
-        body_line=split.body_line,
-        encoding=encoding,
     )
     return post, problems

@@ -61,7 +61,6 @@ class TextLoader(CParser, SafeConstructor, _TextResolver):
 class Split:
     metadata: dict[str, Any]
     body: str
-    body_line: int
     lenient: bool
 
 
@@ -173,7 +172,6 @@ def split_post(text: str, max_front_matter: int) -> Split:
         raise FrontMatterError("front matter is never closed (no second '---' line)", 1) from None
     if len(fm) > max_front_matter:
         raise FrontMatterError(f"front matter larger than {max_front_matter} bytes", 1)
-    body_line = offset + text.count("\n", 0, len(text) - len(body)) + 1
     lenient = False
     try:
         metadata = load_yaml(fm, offset + 2)
@@ -192,4 +190,4 @@ def split_post(text: str, max_front_matter: int) -> Split:
             f"front matter is a {type(metadata).__name__}, not a mapping of keys to values", 2
         )
     metadata = {str(k): v for k, v in metadata.items()}
-    return Split(_keep_null_text(metadata, fm), body, body_line, lenient)
+    return Split(_keep_null_text(metadata, fm), body, lenient)
