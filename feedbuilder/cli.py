@@ -54,6 +54,16 @@ def _config(ctx_options: dict[str, Any]) -> Config:
         raise click.UsageError(f"configuration: {exc}") from None
 
 
+@contextlib.contextmanager
+def config_errors() -> Iterator[None]:
+    """A configuration found wrong while running (a missing posts folder): exit 2, no traceback."""
+    try:
+        yield
+    except ConfigError as exc:
+        click.echo(f"feedbuilder: {exc}; nothing written", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+
+
 def _print_problems(report: BuildReport, config: Config, quiet: bool) -> None:
     for problem in report.problems:
         if quiet and problem.severity is not Severity.ERROR:
@@ -138,7 +148,7 @@ def build_command(
     """Build every feed into the output folder."""
     config = _config(options)
     try:
-        with observed(verbose, quiet):
+        with config_errors(), observed(verbose, quiet):
             report = build(config, wait_seconds=wait, use_cache=not no_cache)
     except LockedError as exc:
         click.echo(f"feedbuilder: {exc}", err=True)
@@ -166,7 +176,7 @@ def build_command(
 def check_command(verbose: bool, **options: Any) -> None:
     """Read and render everything, write nothing; exit 1 when there is any problem."""
     config = _config(options)
-    with observed(verbose):
+    with config_errors(), observed(verbose):
         report = check(config)
     _print_problems(report, config, quiet=False)
     click.echo(
@@ -184,7 +194,8 @@ def check_command(verbose: bool, **options: Any) -> None:
 def list_command(as_json: bool, **options: Any) -> None:
     """List the categories: name, slug, hierarchy, post count, newest post."""
     config = _config(options)
-    records = list_categories(config)
+    with config_errors():
+        records = list_categories(config)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:

@@ -35,7 +35,7 @@ from .cache import (
     stamp,
 )
 from .collect.files import PostFile, find_post_files, read_post
-from .config import Config
+from .config import Config, ConfigError
 from .feeds.plan import dedupe, plan_feeds
 from .models import BuildReport, Category, FeedSpec, Post, PostBody, PostMeta, Problem, Severity
 from .normalise import future_reason, normalise_meta
@@ -130,6 +130,12 @@ def _cached_scans(cache: Cache, files: dict[str, PostFile]) -> tuple[dict[str, S
 
 
 def list_posts(config: Config) -> Listing:
+    """Every post file; a missing posts folder is an error, never an empty site.
+
+    (An unmounted volume must not empty every feed and delete the category ones.)
+    """
+    if not config.posts_dir.is_dir():
+        raise ConfigError(f"posts_dir: {config.posts_dir} is not a folder")
     return find_post_files(config.posts_dir, config.follow_symlinks)
 
 

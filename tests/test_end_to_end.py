@@ -248,3 +248,15 @@ def test_version_and_help() -> None:
     )
     bad = run_cli("build", "--limit", "0")
     assert bad.returncode == 2
+
+
+def test_missing_posts_folder_leaves_the_feeds_alone(tmp_path: Path) -> None:
+    """An unmounted volume must not empty every feed (nor delete the category feeds)."""
+    built = run_cli("build", "--output", str(tmp_path))
+    assert built.returncode == 0, built.stderr
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    for command in ("build", "check", "list"):
+        result = run_cli(command, "--posts", str(tmp_path / "gone"), "--output", str(tmp_path))
+        assert result.returncode == 2, (command, result.stderr)
+        assert "posts_dir" in result.stderr and "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
