@@ -39,7 +39,7 @@ from .config import Config, ConfigError
 from .feeds.plan import dedupe, plan_feeds
 from .models import BuildReport, Category, FeedSpec, Post, PostBody, PostMeta, Problem, Severity
 from .normalise import future_reason, normalise_meta
-from .output.writer import OutputDir, build_lock
+from .output.writer import MANIFEST_NAME, OutputDir, build_lock
 from .progress import stage
 
 # Below these counts a process pool costs more than it saves.
@@ -372,6 +372,12 @@ def build(
         warnings = [warning] if warning else []
         try:
             listing = list_posts(config)
+            if not listing[0] and OutputDir(config.output_dir).previous_manifest():
+                # An empty mount point looks just like this: never empty a live site.
+                raise ConfigError(
+                    f"posts_dir: no post files in {config.posts_dir}; refusing to empty the "
+                    f"feeds in {config.output_dir} (delete its {MANIFEST_NAME} to allow it)"
+                )
             key = listing_key(listing, time.time_ns() - DOUBT_NS) if cache else None
             try:
                 unchanged = _unchanged(cache, key, now, config) if cache and key else None

@@ -260,3 +260,16 @@ def test_missing_posts_folder_leaves_the_feeds_alone(tmp_path: Path) -> None:
         assert result.returncode == 2, (command, result.stderr)
         assert "posts_dir" in result.stderr and "Traceback" not in result.stderr
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_empty_posts_folder_does_not_empty_a_built_site(tmp_path: Path) -> None:
+    """An empty mount point looks like a site with no posts: refuse rather than empty it."""
+    out, empty = tmp_path / "out", tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli("build", "--output", str(out)).returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = run_cli("build", "--posts", str(empty), "--output", str(out))
+    assert result.returncode == 2 and "refusing to empty" in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    fresh = run_cli("build", "--posts", str(empty), "--output", str(tmp_path / "new"))
+    assert fresh.returncode == 0, fresh.stderr  # a new site may start empty
