@@ -6,8 +6,7 @@ Planning needs only :class:`PostMeta`, so the bodies to clean are known before a
 from __future__ import annotations
 
 import hashlib
-import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ..config import Config
 from ..models import Category, FeedSpec, PostMeta, Problem, Severity
@@ -27,8 +26,11 @@ def dedupe(metas: Sequence[PostMeta]) -> tuple[list[PostMeta], list[Problem]]:
     different items: both stay, the later paths get a suffixed id.
     """
     problems: list[Problem] = []
+    ordered = sorted(metas, key=lambda m: m.rel_path)
+    if len({meta.id for meta in ordered}) == len(ordered):  # the usual case, cheap to see
+        return ordered, problems
     by_id: dict[str, list[PostMeta]] = {}
-    for meta in sorted(metas, key=lambda m: m.rel_path):
+    for meta in ordered:
         by_id.setdefault(meta.id, []).append(meta)
     result: list[PostMeta] = []
     for post_id, group in by_id.items():
@@ -62,8 +64,9 @@ def dedupe(metas: Sequence[PostMeta]) -> tuple[list[PostMeta], list[Problem]]:
     return result, problems
 
 
-def _newest(metas: Iterable[PostMeta], count: int) -> tuple[str, ...]:
-    return tuple(m.id for m in heapq.nsmallest(count, metas, key=newest_first_key))
+def _newest(ordered: Sequence[PostMeta], count: int) -> tuple[str, ...]:
+    """The ids of the first ``count`` of posts already sorted newest first."""
+    return tuple(m.id for m in ordered[:count])
 
 
 def plan_feeds(
@@ -73,6 +76,7 @@ def plan_feeds(
     categories = build_categories(
         (path for meta in metas for path in meta.categories), config.category_map
     )
+    metas = sorted(metas, key=newest_first_key)  # once: every member list is then in order
     members: dict[str, list[PostMeta]] = {name: [] for name in categories}
     for meta in metas:
         for name in meta.category_names():
@@ -107,7 +111,7 @@ def plan_feeds(
 def plan_tag_feeds(metas: Sequence[PostMeta], config: Config) -> list[FeedSpec]:
     """One feed per tag under ``feeds/tag/``; a tag is a flat :class:`Category` (no parents)."""
     members: dict[str, list[PostMeta]] = {}
-    for meta in metas:
+    for meta in sorted(metas, key=newest_first_key):
         for tag in meta.tags:
             members.setdefault(tag, []).append(meta)
     slugs = assign_slugs(members, {})
