@@ -7,7 +7,7 @@ cleaned later (:mod:`.content`), and only for posts that land in a feed.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -162,7 +162,7 @@ def normalise_meta(
     ), problems
 
 
-def _published(source: SourcePost, config: Config, warn: Any) -> datetime:
+def _published(source: SourcePost, config: Config, warn: Callable[[str], None]) -> datetime:
     key, value = _first(source.metadata, DATE_KEYS)
     if key is None:
         reason = "no date"
@@ -177,7 +177,9 @@ def _published(source: SourcePost, config: Config, warn: Any) -> datetime:
     raise SkipPost(reason)
 
 
-def _link(source: SourcePost, config: Config, published: datetime, warn: Any) -> str:
+def _link(
+    source: SourcePost, config: Config, published: datetime, warn: Callable[[str], None]
+) -> str:
     key, value = _first(source.metadata, LINK_KEYS)
     if key is not None:
         try:
