@@ -226,9 +226,9 @@ def feed_fingerprint(spec: FeedSpec, metas: Sequence[PostMeta], files: dict[str,
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
 
-def _outputs_intact(record: FeedRecord, config: Config) -> bool:
-    """Whether every file the feed last wrote is still there, as written (by its stat)."""
-    for rel_path, size, mtime_ns in record.outputs:
+def _outputs_intact(outputs: Iterable[tuple[str, int, int]], config: Config) -> bool:
+    """Whether every (path, size, mtime_ns) output is still there, as written (by its stat)."""
+    for rel_path, size, mtime_ns in outputs:
         try:
             info = os.stat(config.output_dir / rel_path)
         except OSError:
@@ -274,7 +274,11 @@ def plan(
             fingerprint = feed_fingerprint(spec, [by_id[i] for i in spec.post_ids], result.files)
             fingerprints[spec.key] = fingerprint
             record = records.get(spec.key)
-            if record and record.fingerprint == fingerprint and _outputs_intact(record, config):
+            if (
+                record
+                and record.fingerprint == fingerprint
+                and _outputs_intact(record.outputs, config)
+            ):
                 fresh[spec.key] = record
     needed = [by_id[i] for i in feed_bound_ids(s for s in specs if s.key not in fresh)]
     bodies = _load_bodies(needed, result.files, config, cache)
@@ -451,7 +455,7 @@ def _unchanged(cache: Cache, key: str, now: datetime, config: Config) -> BuildRe
         return None
     if snapshot.due is not None and now.timestamp() >= snapshot.due:
         return None
-    if not _outputs_intact(FeedRecord("", snapshot.outputs), config):
+    if not _outputs_intact(snapshot.outputs, config):
         return None
     return BuildReport(
         posts_read=snapshot.posts_read,
@@ -499,12 +503,10 @@ def _write(
         for rel_path, _, _ in record.outputs:
             output.keep(rel_path)
     for spec, files in _rendered(plan_, config):
-        outputs = []
         for rel_path, data in files.items():
             output.write(rel_path, data)
-            info = os.stat(config.output_dir / rel_path)
-            outputs.append((rel_path, info.st_size, info.st_mtime_ns))
         if spec.key in plan_.fingerprints:
+            outputs = _stat_outputs(config, files)
             records[spec.key] = FeedRecord(plan_.fingerprints[spec.key], outputs)
     site = _site(plan_, config)
     with stage("write", len(site)) as advance:

@@ -14,6 +14,7 @@ import posixpath
 from lxml import etree
 
 from ..config import Config
+from .render import serialize
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
@@ -34,9 +35,8 @@ def update_hint(minutes: int) -> tuple[str, int]:
     return "weekly", 1
 
 
-def decorate(data: bytes, rel_path: str, fmt: str, config: Config) -> bytes:
-    """``data`` (a feed written to ``rel_path``) with the stylesheet, hub and poll hints added."""
-    root = etree.fromstring(data, etree.XMLParser(strip_cdata=False))
+def decorate(root: etree._Element, rel_path: str, fmt: str, config: Config) -> bytes:
+    """The feed ``root`` (written to ``rel_path``) with stylesheet, hub and poll hints, as bytes."""
     if fmt == "rss":
         _decorate_rss(root, config)
     else:
@@ -44,10 +44,7 @@ def decorate(data: bytes, rel_path: str, fmt: str, config: Config) -> bytes:
     href = stylesheet_href(rel_path)
     stylesheet = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
     root.addprevious(stylesheet)
-    etree.indent(root, space="  ")
-    return etree.tostring(
-        root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True
-    )
+    return serialize(root)
 
 
 def _insert_before_items(parent: etree._Element, elements: list[etree._Element], item: str) -> None:

@@ -9,7 +9,7 @@ from ..config import FORMAT_NAMES, Config
 from ..models import FeedSpec, Post
 from .decorate import decorate
 from .jsonfeed import json_path, render_json
-from .render import feed_path, render
+from .render import feed_path, render_tree
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def _xml_format(name: str, label: str) -> FeedFormat:
         return feed_path(spec, name)
 
     def render_xml(spec: FeedSpec, posts: Sequence[Post], config: Config) -> bytes:
-        return decorate(render(spec, posts, config, name), path(spec), name, config)
+        return decorate(render_tree(spec, posts, config, name), path(spec), name, config)
 
     return FeedFormat(name, label, f"application/{name}+xml", path, render_xml)
 

@@ -133,16 +133,26 @@ def _fix_atom_links(root: etree._Element, posts: Sequence[Post]) -> None:
             entry.insert(anchor + offset, element)
 
 
-def render(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) -> bytes:
-    """The feed as bytes: deterministic for the same posts and config."""
+def render_tree(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) -> etree._Element:
+    """The feed as an lxml tree, feedgen's mistakes mended, for :mod:`.decorate` to finish."""
     fg = _generator(spec, posts, config, fmt)
     if fmt == "rss":
-        data: bytes = fg.rss_str(pretty=True)
-    elif fmt == "atom":
+        return etree.fromstring(fg.rss_str(pretty=False), etree.XMLParser(strip_cdata=False))
+    if fmt == "atom":
         root = etree.fromstring(fg.atom_str(pretty=False))
         _fix_atom_links(root, posts)
-        etree.indent(root, space="  ")
-        data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    else:
-        raise ValueError(f"unknown feed format {fmt!r}")
-    return data
+        return root
+    raise ValueError(f"unknown feed format {fmt!r}")
+
+
+def serialize(root: etree._Element) -> bytes:
+    """Indented UTF-8 with a declaration; the same tree always gives the same bytes."""
+    etree.indent(root, space="  ")
+    return etree.tostring(
+        root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+
+
+def render(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) -> bytes:
+    """The feed as bytes, undecorated: deterministic for the same posts and config."""
+    return serialize(render_tree(spec, posts, config, fmt))
