@@ -82,7 +82,87 @@ def _count_nodes(value: Any, budget: int = MAX_NODES) -> int:
     return count
 
 
+# The flat shape nearly every post's front matter has: ``key: scalar`` lines and block
+# lists of scalars. Read by :func:`simple_yaml` without libyaml; anything else falls through.
+_SIMPLE_MAX_LINES = 200  # longer front matter goes to libyaml and its node budget
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][\w-]*):(?: +(.*))?", re.ASCII)
+_SIMPLE_ITEM = re.compile(r"( *)- +(.*)")
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)' *")
+_DOUBLE_QUOTED = re.compile(r'"([^"\\]*)" *')
+# Plain scalars: no indicator first, no ": " or " #" inside, no ":" last.
+_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:(?!: | #).)*?(?<!:) *")
+# What libyaml refuses or reads as a line break (NEL, LS, PS), a BOM, and tabs: let it decide.
+_NOT_SIMPLE = re.compile(
+    r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_NULL_KEYS = frozenset({"null", "Null", "NULL"})
+
+
+class _NotSimple(Exception):
+    """The front matter leaves the flat shape: libyaml must read it."""
+
+
+def _simple_scalar(value: str) -> str | None:
+    """A one-line scalar as :class:`TextLoader` would read it; raises :class:`_NotSimple`."""
+    if match := _SINGLE_QUOTED.fullmatch(value):
+        return match.group(1).replace("''", "'")
+    if match := _DOUBLE_QUOTED.fullmatch(value):
+        return match.group(1)
+    if _PLAIN.fullmatch(value):
+        value = value.rstrip(" ")
+        return None if value in ("~", "null", "Null", "NULL") else value
+    raise _NotSimple
+
+
+def simple_yaml(text: str) -> dict[str, Any] | None:
+    """Read the common flat front matter exactly as :class:`TextLoader` does, but in a
+    third of the time.
+
+    Returns ``None`` for anything outside that shape (quoting with escapes, nesting, comments,
+    flow collections, multi-line scalars, anchors, tags...), which then goes to libyaml.
+    """
+    lines = text.split("\n")
+    if len(lines) > _SIMPLE_MAX_LINES or _NOT_SIMPLE.search(text):
+        return None
+    try:
+        return _read_simple(lines) or None
+    except _NotSimple:
+        return None
+
+
+def _read_simple(lines: list[str]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    items: list[Any] | None = None  # the list under the last bare ``key:``
+    indent = ""  # of that list's items, which must all line up
+    key: str | None = None  # the last key, when it had no value on its line
+    for line in lines:
+        if not line or line.isspace():
+            continue
+        if match := _SIMPLE_KEY.fullmatch(line):
+            name, value, items = match.group(1), match.group(2), None
+            if name in _NULL_KEYS:
+                raise _NotSimple
+            if value is None or not value.strip():
+                key, result[name] = name, None
+            else:
+                key, result[name] = None, _simple_scalar(value)
+            continue
+        match = _SIMPLE_ITEM.fullmatch(line)
+        if match is None or key is None:
+            raise _NotSimple
+        if items is None:
+            items, indent = [], match.group(1)
+            result[key] = items
+        elif match.group(1) != indent:
+            raise _NotSimple
+        items.append(_simple_scalar(match.group(2)))
+    return result
+
+
 def load_yaml(text: str, first_line: int) -> Any:
+    simple = simple_yaml(text)
+    if simple is not None:
+        return simple
     try:
         loader = TextLoader(text)
         try:
