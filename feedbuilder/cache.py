@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .config import Config
-from .models import PostBody, PostMeta, Problem, Severity, Thumbnail
+from .models import PostBody, PostMeta, PostRef, Problem, Severity, Thumbnail, epoch_micros
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _SCHEMA = """
@@ -79,7 +79,7 @@ def _dt(value: datetime) -> tuple[int, str | int]:
     """An aware datetime as [microseconds since the epoch, its zone's key or UTC offset]."""
     tz, offset = value.tzinfo, value.utcoffset()
     zone: str | int = tz.key if isinstance(tz, ZoneInfo) else (offset or timedelta()) // _MICRO
-    return (value - _EPOCH) // _MICRO, zone
+    return epoch_micros(value), zone
 
 
 @lru_cache(maxsize=256)
@@ -130,6 +130,43 @@ def meta_row(meta: PostMeta) -> MetaRow:
     )
 
 
+# What planning reads of every cached post (see PostRef); the rest only for feed-bound ones.
+REF_COLUMNS = (
+    "coalesce(id, link), id IS NOT NULL, published, published_zone, updated, categories, tags"
+)
+RefRow = tuple[str, int, int, str | int, int, str, str]
+
+
+def ref_row(row: MetaRow) -> RefRow:
+    """The :data:`REF_COLUMNS` of a full row, as SQLite would give them."""
+    return (row[2] or row[1], row[2] is not None, row[3], row[4], row[5], row[8], row[9])
+
+
+def ref_from_row(rel_path: str, row: RefRow) -> PostRef:
+    post_id, declared, published, zone, updated, categories, tags = row
+    return PostRef(
+        rel_path,
+        post_id,
+        bool(declared),
+        published,
+        _zone(zone),
+        updated,
+        _paths(categories),
+        _tags(tags),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _paths(text: str) -> tuple[tuple[str, ...], ...]:
+    """Category hierarchies from their column; posts share a few hundred, so each is split once."""
+    return tuple(tuple(map(intern, p.split(_LEVEL))) for p in text.split(_PATH))
+
+
+@lru_cache(maxsize=4096)
+def _tags(text: str) -> tuple[str, ...]:
+    return tuple(map(intern, text.split(_PATH))) if text else ()
+
+
 def meta_from_row(rel_path: str, row: MetaRow) -> PostMeta:
     (title, link, id_, pub, pub_zone, upd, upd_zone, author, cats, tags, thumb, thumb_type) = row[
         :12
@@ -142,8 +179,8 @@ def meta_from_row(rel_path: str, row: MetaRow) -> PostMeta:
         published=_from_dt(pub, pub_zone),
         updated=_from_dt(upd, upd_zone),
         author=author,
-        categories=tuple(tuple(map(intern, p.split(_LEVEL))) for p in cats.split(_PATH)),
-        tags=tuple(map(intern, tags.split(_PATH))) if tags else (),
+        categories=_paths(cats),
+        tags=_tags(tags),
         thumbnail=None if thumb is None else Thumbnail(thumb, thumb_type),
         given_summary=row[12],
         body_format=intern(row[13]),
@@ -180,7 +217,7 @@ class CachedPost:
     size: int
     mtime_ns: int
     problems: str
-    meta: MetaRow | None
+    ref: RefRow | None  # None: the post was skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,16 +306,31 @@ class Cache:
             self._db.execute("COMMIT")
 
     def posts(self) -> Iterator[tuple[str, CachedPost]]:
-        """Every cached post by path, streamed: a big corpus's records never all in memory."""
+        """Every cached post by path with what planning needs, streamed."""
         with self._errors():
             rows = self._db.execute(
-                f"SELECT rel_path, size, mtime_ns, problems, usable, {META_COLUMNS} FROM posts"
+                f"SELECT rel_path, size, mtime_ns, problems, usable, {REF_COLUMNS} FROM posts"
             )
             for row in rows:
                 yield row[0], CachedPost(row[1], row[2], row[3], row[5:] if row[4] else None)
 
+    def meta_rows(self, rel_paths: Iterable[str]) -> dict[str, MetaRow]:
+        """The full metadata rows of the given (usable) posts."""
+        found: dict[str, MetaRow] = {}
+        paths = list(rel_paths)
+        with self._errors():
+            for i in range(0, len(paths), 500):  # under SQLite's limit on parameters
+                chunk = paths[i : i + 500]
+                rows = self._db.execute(
+                    f"SELECT rel_path, {META_COLUMNS} FROM posts WHERE usable AND rel_path IN"
+                    f" ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update((row[0], row[1:]) for row in rows)
+        return found
+
     def put_posts(
-        self, rows: Iterable[tuple[tuple[str, int, int], PostMeta | None, list[Problem]]]
+        self, rows: Iterable[tuple[tuple[str, int, int], MetaRow | None, list[Problem]]]
     ) -> None:
         """Store each post's (rel_path, size, mtime_ns) key with its scan result."""
         blank = (None,) * 15
@@ -288,11 +340,11 @@ class Cache:
                 (
                     (
                         *key,
-                        problems_to_json(problems),
-                        meta is not None,
-                        *(blank if meta is None else meta_row(meta)),
+                        "[]" if not problems else problems_to_json(problems),
+                        row is not None,
+                        *(blank if row is None else row),
                     )
-                    for key, meta, problems in rows
+                    for key, row, problems in rows
                 ),
             )
 

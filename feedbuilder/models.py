@@ -1,7 +1,7 @@
 """The typed records passed between the pipeline stages.
 
-collect → :class:`SourcePost` → normalise → :class:`PostMeta` (+ :class:`PostBody`)
-→ feeds → :class:`Feed` → output.
+collect → :class:`SourcePost` → normalise → :class:`PostMeta` (planned by its
+:class:`PostRef`; + :class:`PostBody`) → feeds → :class:`FeedSpec` → output.
 
 Every record is a frozen, picklable dataclass made of plain values so it can cross a
 process pool and be stored in the cache.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 
@@ -72,14 +72,68 @@ class PostMeta:
     mtime: float = 0.0
 
     def category_names(self) -> list[str]:
-        """Every category the post belongs to, each level of each hierarchy, in order, once."""
-        seen: dict[str, None] = {}
-        for path in self.categories:
-            for name in path:
-                seen.setdefault(name, None)
-        return list(seen)
+        return category_names(self.categories)
 
     def replace(self, **changes: Any) -> PostMeta:
+        return dataclasses.replace(self, **changes)
+
+
+def category_names(paths: tuple[tuple[str, ...], ...]) -> list[str]:
+    """Every category of the hierarchies ``paths``, each level of each, in order, once."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        for name in path:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def epoch_micros(value: datetime) -> int:
+    """An aware datetime as whole microseconds since the epoch: exact, and cheap to compare."""
+    return (value - _EPOCH) // _MICRO
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    """What planning needs of a post and no more: which feeds it is in, and where.
+
+    A big corpus's every post is held as one of these; the full :class:`PostMeta` is
+    decoded only for the few hundred posts that land in a feed.
+    """
+
+    rel_path: str
+    id: str
+    declared_id: bool  # the id came from the front matter (else it is the link)
+    published: int  # microseconds since the epoch: the newest-first sort key
+    published_zone: tzinfo  # so the datetime can be had back, as written
+    updated: int
+    categories: tuple[tuple[str, ...], ...]
+    tags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, meta: PostMeta) -> PostRef:
+        assert meta.published.tzinfo is not None
+        return cls(
+            meta.rel_path,
+            meta.id,
+            meta.id != meta.link,
+            epoch_micros(meta.published),
+            meta.published.tzinfo,
+            epoch_micros(meta.updated),
+            meta.categories,
+            meta.tags,
+        )
+
+    def published_at(self) -> datetime:
+        return (_EPOCH + timedelta(microseconds=self.published)).astimezone(self.published_zone)
+
+    def category_names(self) -> list[str]:
+        return category_names(self.categories)
+
+    def replace(self, **changes: Any) -> PostRef:
         return dataclasses.replace(self, **changes)
 
 

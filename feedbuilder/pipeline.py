@@ -28,18 +28,32 @@ from .cache import (
     Cache,
     CacheError,
     FeedRecord,
+    MetaRow,
     Snapshot,
     cache_path,
     meta_from_row,
     meta_row,
     problems_from_json,
     problems_to_json,
+    ref_from_row,
+    ref_row,
     stamp,
 )
 from .collect.files import PostFile, find_post_files, read_post
 from .config import Config, ConfigError
 from .feeds.plan import dedupe, plan_feeds
-from .models import BuildReport, Category, FeedSpec, Post, PostBody, PostMeta, Problem, Severity
+from .models import (
+    BuildReport,
+    Category,
+    FeedSpec,
+    Post,
+    PostBody,
+    PostMeta,
+    PostRef,
+    Problem,
+    Severity,
+    epoch_micros,
+)
 from .normalise import future_reason, normalise_meta
 from .output.writer import MANIFEST_NAME, OutputDir, build_lock
 from .progress import stage
@@ -54,16 +68,21 @@ DOUBT_NS = 2_000_000_000
 
 T = TypeVar("T")
 R = TypeVar("R")
-Scanned = tuple[PostMeta | None, list[Problem]]
+Scanned = tuple[MetaRow | None, list[Problem]]  # a post's metadata row, or None: skipped
 
 
 @dataclass
 class Scan:
-    """Every usable post's metadata, and what went wrong with the rest."""
+    """Every usable post's :class:`PostRef`, and what went wrong with the rest.
 
-    metas: list[PostMeta] = field(default_factory=list)
+    ``rows`` holds the full metadata rows of the posts read in this scan when there is no
+    cache to keep them; with one, they are in the cache (see :func:`post_metas`).
+    """
+
+    refs: list[PostRef] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, PostFile] = field(default_factory=dict)
+    rows: dict[str, MetaRow] = field(default_factory=dict)
     posts_read: int = 0
     posts_skipped: int = 0
     next_due: datetime | None = None  # when the first post skipped as future becomes due
@@ -72,7 +91,9 @@ class Scan:
 Listing = tuple[list[PostFile], list[Problem]]
 
 
-def scan_file(file: PostFile, config: Config, now: datetime | None) -> Scanned:
+def scan_file(
+    file: PostFile, config: Config, now: datetime | None
+) -> tuple[PostMeta | None, list[Problem]]:
     """Read one file and normalise its front matter (``now=None``: keep future posts)."""
     source, problems = read_post(file, config.max_file_bytes, config.max_front_matter_bytes)
     if source is None:
@@ -82,11 +103,38 @@ def scan_file(file: PostFile, config: Config, now: datetime | None) -> Scanned:
 
 
 def _scan_batch(files: Sequence[PostFile], config: Config) -> list[Scanned]:
-    return [scan_file(file, config, None) for file in files]
+    """Rows, not PostMeta objects: what the cache stores, and far cheaper to send back."""
+    scanned = []
+    for file in files:
+        meta, problems = scan_file(file, config, None)
+        scanned.append((None if meta is None else meta_row(meta), problems))
+    return scanned
 
 
 def _workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def iter_batches(
+    func: Callable[[Sequence[T], Config], list[R]],
+    items: Sequence[T],
+    config: Config,
+    pool_min: int,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[R]:
+    """``func`` over ``items`` in batches, in a process pool when there are enough; in order,
+    each result as soon as its batch is done (so a big pass never holds all its results)."""
+    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    workers = _workers()
+    if len(items) < pool_min or workers < 2:
+        for batch in batches:
+            yield from func(batch, config)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for results in pool.map(func, batches, itertools.repeat(config)):
+            yield from results
 
 
 def run_batches(
@@ -96,16 +144,7 @@ def run_batches(
     pool_min: int,
     batch_size: int = BATCH_SIZE,
 ) -> list[R]:
-    """``func`` over ``items`` in batches, in a process pool when there are enough; in order."""
-    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-    workers = _workers()
-    if len(items) < pool_min or workers < 2:
-        return [result for batch in batches for result in func(batch, config)]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        done = list(pool.map(func, batches, itertools.repeat(config)))
-    return [result for batch_results in done for result in batch_results]
+    return list(iter_batches(func, items, config, pool_min, batch_size))
 
 
 def _cache_key(file: PostFile, doubt_after: int) -> tuple[str, int, int]:
@@ -113,9 +152,14 @@ def _cache_key(file: PostFile, doubt_after: int) -> tuple[str, int, int]:
     return file.rel_path, file.size, (file.mtime_ns if file.mtime_ns < doubt_after else -1)
 
 
-def _cached_scans(cache: Cache, files: dict[str, PostFile]) -> tuple[dict[str, Scanned], list[str]]:
+ScanResult = tuple[PostRef | None, list[Problem]]
+
+
+def _cached_scans(
+    cache: Cache, files: dict[str, PostFile]
+) -> tuple[dict[str, ScanResult], list[str]]:
     """The cached results still current for ``files``, and the cached paths now gone."""
-    found: dict[str, Scanned] = {}
+    found: dict[str, ScanResult] = {}
     gone: list[str] = []
     for rel_path, entry in cache.posts():
         file = files.get(rel_path)
@@ -123,10 +167,10 @@ def _cached_scans(cache: Cache, files: dict[str, PostFile]) -> tuple[dict[str, S
             gone.append(rel_path)
         elif entry.size == file.size and entry.mtime_ns == file.mtime_ns:
             try:
-                meta = None if entry.meta is None else meta_from_row(rel_path, entry.meta)
+                ref = None if entry.ref is None else ref_from_row(rel_path, entry.ref)
                 problems = [] if entry.problems == "[]" else problems_from_json(entry.problems)
-                found[rel_path] = meta, problems
-            except (ValueError, TypeError, IndexError, KeyError):
+                found[rel_path] = ref, problems
+            except (ValueError, TypeError, IndexError, KeyError, AttributeError):
                 continue  # a damaged record: read the file again
     return found, gone
 
@@ -152,37 +196,57 @@ def scan(
     found, gone = _cached_scans(cache, result.files) if cache is not None else ({}, [])
     todo = [f for f in files if f.rel_path not in found]
     with stage("scan", len(todo)):
-        fresh = run_batches(_scan_batch, todo, config, POOL_MIN_FILES)
-    found.update(zip((f.rel_path for f in todo), fresh, strict=True))
-    if cache is not None and (todo or gone):
-        with cache.transaction():
-            cache.delete_posts(gone)
-            cache.put_posts(
-                (_cache_key(file, doubt_after), meta, file_problems)
-                for file, (meta, file_problems) in zip(todo, fresh, strict=True)
-            )
+        fresh = _fresh_scans(todo, config, found, result.rows if cache is None else None)
+        if cache is None:
+            for _ in fresh:  # each lands in found and result.rows
+                pass
+        else:
+            with cache.transaction():
+                cache.delete_posts(gone)
+                cache.put_posts((_cache_key(f, doubt_after), row, ps) for f, row, ps in fresh)
+    now_us = epoch_micros(now)
     for file in files:
-        meta, file_problems = found[file.rel_path]
-        too_new = None if meta is None else future_reason(meta.published, config, now)
-        if too_new and meta is not None:
-            problem = Problem(file.rel_path, too_new, Severity.ERROR)
-            due = meta.published
-            result.next_due = due if result.next_due is None else min(result.next_due, due)
-            meta, file_problems = None, [*file_problems, problem]
-        _collect(result, meta, file_problems)
-    result.metas, duplicates = dedupe(result.metas)
+        ref, file_problems = found[file.rel_path]
+        if ref is not None and ref.published > now_us:
+            due = ref.published_at()
+            reason = future_reason(due, config, now)
+            if reason:
+                result.next_due = due if result.next_due is None else min(result.next_due, due)
+                problem = Problem(file.rel_path, reason, Severity.ERROR)
+                ref, file_problems = None, [*file_problems, problem]
+        _collect(result, ref, file_problems)
+    result.refs, duplicates = dedupe(result.refs)
     result.problems.extend(duplicates)
     result.posts_skipped += sum(1 for p in duplicates if p.severity is Severity.ERROR)
     return result
 
 
-def _collect(result: Scan, meta: PostMeta | None, problems: list[Problem]) -> None:
+def _fresh_scans(
+    todo: Sequence[PostFile],
+    config: Config,
+    found: dict[str, ScanResult],
+    rows: dict[str, MetaRow] | None,
+) -> Iterator[tuple[PostFile, MetaRow | None, list[Problem]]]:
+    """Scan ``todo``, each result into ``found`` as a ref (its row into ``rows``, if given),
+    and yielded for the cache: streamed, so 100k rows are never all held at once."""
+    results = iter_batches(_scan_batch, todo, config, POOL_MIN_FILES)
+    for file, (row, problems) in zip(todo, results, strict=True):
+        found[file.rel_path] = (
+            None if row is None else ref_from_row(file.rel_path, ref_row(row)),
+            problems,
+        )
+        if rows is not None and row is not None:
+            rows[file.rel_path] = row
+        yield file, row, problems
+
+
+def _collect(result: Scan, ref: PostRef | None, problems: list[Problem]) -> None:
     result.problems.extend(problems)
-    if meta is None:
+    if ref is None:
         result.posts_skipped += 1
     else:
         result.posts_read += 1
-        result.metas.append(meta)
+        result.refs.append(ref)
 
 
 def load_body(meta: PostMeta, file: PostFile, config: Config) -> PostBody:
@@ -213,7 +277,9 @@ def feed_bound_ids(specs: Iterable[FeedSpec]) -> list[str]:
     return list(seen)
 
 
-def feed_fingerprint(spec: FeedSpec, metas: Sequence[PostMeta], files: dict[str, PostFile]) -> str:
+def feed_fingerprint(
+    spec: FeedSpec, refs: Sequence[PostRef], rows: dict[str, MetaRow], files: dict[str, PostFile]
+) -> str:
     """A hash of everything a feed's bytes depend on but the config and version (the stamp)."""
     category = spec.category
     data = [
@@ -221,9 +287,42 @@ def feed_fingerprint(spec: FeedSpec, metas: Sequence[PostMeta], files: dict[str,
         spec.title,
         spec.description,
         None if category is None else [category.name, category.slug, category.parents],
-        [[meta_row(m), files[m.rel_path].size, files[m.rel_path].mtime_ns] for m in metas],
+        [
+            [ref.id, rows[ref.rel_path], files[ref.rel_path].size, files[ref.rel_path].mtime_ns]
+            for ref in refs
+        ],
     ]
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+def meta_rows(scan_: Scan, refs: Iterable[PostRef], cache: Cache | None) -> dict[str, MetaRow]:
+    """The full metadata rows of ``refs``: kept by the scan, or else read back from the cache."""
+    rows: dict[str, MetaRow] = {}
+    missing: list[str] = []
+    for ref in refs:
+        row = scan_.rows.get(ref.rel_path)
+        if row is None:
+            missing.append(ref.rel_path)
+        else:
+            rows[ref.rel_path] = row
+    if missing:
+        found = cache.meta_rows(missing) if cache is not None else {}
+        if len(found) < len(missing):
+            raise CacheError("post records missing")
+        rows.update(found)
+    return rows
+
+
+def post_meta(ref: PostRef, row: MetaRow) -> PostMeta:
+    """A post's full metadata, with the id planning gave it (see :func:`.dedupe`)."""
+    meta = meta_from_row(ref.rel_path, row)
+    return meta if meta.id == ref.id else meta.replace(id=ref.id)
+
+
+def post_metas(scan_: Scan, cache: Cache | None = None) -> list[PostMeta]:
+    """Every usable post's full metadata, in the scan's order (for listings and tests)."""
+    rows = meta_rows(scan_, scan_.refs, cache)
+    return [post_meta(ref, rows[ref.rel_path]) for ref in scan_.refs]
 
 
 def _outputs_intact(outputs: Iterable[tuple[str, int, int]], config: Config) -> bool:
@@ -264,14 +363,21 @@ def plan(
     with _gc_paused():
         result = scan(config, now or datetime.now(UTC), cache, listing)
     with stage("plan"):
-        specs, categories = plan_feeds(result.metas, config)
-    by_id = {meta.id: meta for meta in result.metas}
+        specs, categories = plan_feeds(result.refs, config)
+    by_id = {ref.id: ref for ref in result.refs}
+    bound = [by_id[i] for i in feed_bound_ids(specs)]
+    rows = meta_rows(result, bound, cache)
+    try:
+        metas = {ref.id: post_meta(ref, rows[ref.rel_path]) for ref in bound}
+    except (ValueError, TypeError, IndexError, KeyError) as exc:  # only a tampered cache can
+        raise CacheError(f"a damaged post record ({exc})") from None
     fingerprints: dict[str, str] = {}
     fresh: dict[str, FeedRecord] = {}
     if cache is not None:
         records = cache.feeds()
         for spec in specs:
-            fingerprint = feed_fingerprint(spec, [by_id[i] for i in spec.post_ids], result.files)
+            refs = [by_id[i] for i in spec.post_ids]
+            fingerprint = feed_fingerprint(spec, refs, rows, result.files)
             fingerprints[spec.key] = fingerprint
             record = records.get(spec.key)
             if (
@@ -280,7 +386,7 @@ def plan(
                 and _outputs_intact(record.outputs, config)
             ):
                 fresh[spec.key] = record
-    needed = [by_id[i] for i in feed_bound_ids(s for s in specs if s.key not in fresh)]
+    needed = [metas[i] for i in feed_bound_ids(s for s in specs if s.key not in fresh)]
     bodies = _load_bodies(needed, result.files, config, cache)
     posts = {meta.id: Post(meta, bodies[meta.rel_path]) for meta in needed}
     return Plan(result, specs, categories, posts, fingerprints, fresh)
@@ -372,7 +478,7 @@ def _site(plan_: Plan, config: Config) -> dict[str, bytes]:
     from .site.page import site_files  # jinja2: not needed by unchanged rebuilds
 
     with stage("site"):
-        return site_files(plan_.specs, plan_.scan.metas, config)
+        return site_files(plan_.specs, plan_.scan.refs, config)
 
 
 def check(config: Config, now: datetime | None = None) -> BuildReport:

@@ -26,7 +26,7 @@ import feedbuilder.pipeline as pipeline
 from feedbuilder.collect.files import find_post_files, read_post
 from feedbuilder.config import Config
 from feedbuilder.models import Problem, Severity
-from feedbuilder.pipeline import Scan, build, scan
+from feedbuilder.pipeline import Scan, build, post_metas, scan
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 NOW = datetime(2022, 6, 1, tzinfo=UTC)
@@ -171,7 +171,7 @@ def test_cases_md_matches_table() -> None:
 def test_case(corpus: tuple[Config, Scan], name: str) -> None:
     _, result = corpus
     expect = CASES[name]
-    metas = {m.rel_path: m for m in result.metas}
+    metas = {m.rel_path: m for m in post_metas(result)}
     problems = problems_for(result, name)
     reasons = [p.reason.lower() for p in problems]
     if expect.outcome == "skip":
@@ -192,8 +192,8 @@ def test_every_kept_post_is_in_the_all_feed(corpus: tuple[Config, Scan]) -> None
     config, result = corpus
     parsed = feedparser.parse((config.output_dir / "feeds/all.atom.xml").read_bytes())
     assert not parsed.bozo
-    assert sorted(e.title for e in parsed.entries) == sorted(m.title for m in result.metas)
-    assert len(result.metas) == sum(1 for e in CASES.values() if e.outcome != "skip")
+    assert sorted(e.title for e in parsed.entries) == sorted(m.title for m in post_metas(result))
+    assert len(result.refs) == sum(1 for e in CASES.values() if e.outcome != "skip")
 
 
 def test_every_feed_is_well_formed_and_clean(corpus: tuple[Config, Scan]) -> None:
@@ -216,7 +216,7 @@ def test_every_feed_is_well_formed_and_clean(corpus: tuple[Config, Scan]) -> Non
 
 def test_field_details(corpus: tuple[Config, Scan]) -> None:
     _, result = corpus
-    metas = {m.rel_path: m for m in result.metas}
+    metas = {m.rel_path: m for m in post_metas(result)}
     assert metas["06_yaml_colon_in_title.md"].categories == (("金融", "评论"),)
     assert metas["54_scraper_quoted_title.md"].categories == (("社交媒体", "755 - 用户时间线"),)
     assert metas["20_categories_number.md"].categories == (("2022",),)
@@ -248,7 +248,7 @@ def test_python_tag_never_runs(tmp_path: Path) -> None:
     marker.unlink(missing_ok=True)
     shutil.copy(BROKEN / "13_yaml_python_tag.md", tmp_path / "post.md")
     result = scan(make_config(tmp_path, tmp_path / "out"), NOW)
-    assert result.metas == []
+    assert result.refs == []
     assert not marker.exists()
 
 
@@ -319,7 +319,7 @@ def posts(tmp_path: Path) -> Path:
 
 def run_scan(posts: Path, **changes: object) -> Scan:
     result = scan(make_config(posts, posts.parent / "out", **changes), NOW)
-    assert [m.rel_path for m in result.metas] == ["good.md"]
+    assert [m.rel_path for m in result.refs] == ["good.md"]
     return result
 
 

@@ -195,10 +195,17 @@ def test_corrupt_cache_is_rebuilt_with_a_warning(
     assert not any("cache" in p.reason for p in again.problems)
 
 
-def test_damaged_records_are_not_trusted(site: Config, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "published = 'not a number', categories = NULL",  # read by every build
+        "updated_zone = 'No/Such_Zone', thumbnail = 7",  # read only for feed-bound posts
+    ],
+)
+def test_damaged_records_are_not_trusted(site: Config, tmp_path: Path, damage: str) -> None:
     build(site, NOW)
     db = sqlite3.connect(site.output_dir / CACHE_NAME)
-    db.execute("UPDATE posts SET published = 'not a number', categories = NULL")
+    db.execute(f"UPDATE posts SET {damage}")
     db.execute("UPDATE bodies SET body = '[1, 2'")
     db.commit()
     db.close()

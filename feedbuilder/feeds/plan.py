@@ -1,6 +1,7 @@
 """Decide which feeds exist and which posts (newest first, capped) each one holds.
 
-Planning needs only :class:`PostMeta`, so the bodies to clean are known before any is parsed.
+Planning needs only each post's :class:`PostRef`, so the bodies to clean are known before
+any is parsed.
 """
 
 from __future__ import annotations
@@ -9,16 +10,16 @@ import hashlib
 from collections.abc import Sequence
 
 from ..config import Config
-from ..models import Category, FeedSpec, PostMeta, Problem, Severity
+from ..models import Category, FeedSpec, PostRef, Problem, Severity
 from ..normalise.categories import assign_slugs, build_categories
 
 
-def newest_first_key(meta: PostMeta) -> tuple[float, str]:
+def newest_first_key(ref: PostRef) -> tuple[int, str]:
     """Sort key: newest published first, ties broken by id so order never depends on input."""
-    return (-meta.published.timestamp(), meta.id)
+    return (-ref.published, ref.id)
 
 
-def dedupe(metas: Sequence[PostMeta]) -> tuple[list[PostMeta], list[Problem]]:
+def dedupe(metas: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
     """Make ids unique, deterministically.
 
     Two posts that declare the same ``id``/``guid`` are the same item: the later-updated one
@@ -29,17 +30,17 @@ def dedupe(metas: Sequence[PostMeta]) -> tuple[list[PostMeta], list[Problem]]:
     ordered = sorted(metas, key=lambda m: m.rel_path)
     if len({meta.id for meta in ordered}) == len(ordered):  # the usual case, cheap to see
         return ordered, problems
-    by_id: dict[str, list[PostMeta]] = {}
+    by_id: dict[str, list[PostRef]] = {}
     for meta in ordered:
         by_id.setdefault(meta.id, []).append(meta)
-    result: list[PostMeta] = []
+    result: list[PostRef] = []
     for post_id, group in by_id.items():
         if len(group) == 1:
             result.append(group[0])
             continue
-        declared = [m for m in group if m.id != m.link]
+        declared = [m for m in group if m.declared_id]
         if declared:
-            keep = min(group, key=lambda m: (-m.updated.timestamp(), m.rel_path))
+            keep = min(group, key=lambda m: (-m.updated, m.rel_path))
             result.append(keep)
             for other in group:
                 if other is not keep:
@@ -64,20 +65,20 @@ def dedupe(metas: Sequence[PostMeta]) -> tuple[list[PostMeta], list[Problem]]:
     return result, problems
 
 
-def _newest(ordered: Sequence[PostMeta], count: int) -> tuple[str, ...]:
+def _newest(ordered: Sequence[PostRef], count: int) -> tuple[str, ...]:
     """The ids of the first ``count`` of posts already sorted newest first."""
     return tuple(m.id for m in ordered[:count])
 
 
 def plan_feeds(
-    metas: Sequence[PostMeta], config: Config
+    metas: Sequence[PostRef], config: Config
 ) -> tuple[list[FeedSpec], dict[str, Category]]:
     """The all-posts feed and one feed per category, each with its newest posts' ids."""
     categories = build_categories(
         (path for meta in metas for path in meta.categories), config.category_map
     )
     metas = sorted(metas, key=newest_first_key)  # once: every member list is then in order
-    members: dict[str, list[PostMeta]] = {name: [] for name in categories}
+    members: dict[str, list[PostRef]] = {name: [] for name in categories}
     for meta in metas:
         for name in meta.category_names():
             members[name].append(meta)
@@ -108,9 +109,9 @@ def plan_feeds(
     return specs, categories
 
 
-def plan_tag_feeds(metas: Sequence[PostMeta], config: Config) -> list[FeedSpec]:
+def plan_tag_feeds(metas: Sequence[PostRef], config: Config) -> list[FeedSpec]:
     """One feed per tag under ``feeds/tag/``; a tag is a flat :class:`Category` (no parents)."""
-    members: dict[str, list[PostMeta]] = {}
+    members: dict[str, list[PostRef]] = {}
     for meta in sorted(metas, key=newest_first_key):
         for tag in meta.tags:
             members.setdefault(tag, []).append(meta)

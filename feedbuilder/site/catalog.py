@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..models import FeedSpec, PostMeta
+from ..models import FeedSpec, PostRef
 
 
 @dataclass
@@ -18,8 +18,12 @@ class FeedEntry:
 
     spec: FeedSpec
     count: int = 0
-    newest: datetime | None = None
+    latest: PostRef | None = None
     children: list[FeedEntry] = field(default_factory=list)
+
+    @property
+    def newest(self) -> datetime | None:
+        return None if self.latest is None else self.latest.published_at()
 
     @property
     def name(self) -> str:
@@ -38,10 +42,10 @@ class FeedEntry:
         name = self.spec.category.name
         return [(*parents, name) for parents in self.spec.category.parents] or [(name,)]
 
-    def add(self, meta: PostMeta) -> None:
+    def add(self, ref: PostRef) -> None:
         self.count += 1
-        if self.newest is None or meta.published > self.newest:
-            self.newest = meta.published
+        if self.latest is None or ref.published > self.latest.published:
+            self.latest = ref
 
 
 @dataclass
@@ -54,20 +58,20 @@ class Catalog:
     tree: list[FeedEntry]
 
 
-def catalog(specs: Sequence[FeedSpec], metas: Iterable[PostMeta]) -> Catalog:
+def catalog(specs: Sequence[FeedSpec], refs: Iterable[PostRef]) -> Catalog:
     """Count each feed's posts and arrange the category feeds by their hierarchy."""
     entries = [FeedEntry(spec) for spec in specs]
     by_kind: dict[str, dict[str, FeedEntry]] = {"all": {}, "category": {}, "tag": {}}
     for entry in entries:
         by_kind[entry.kind][entry.name] = entry
     (everything,) = by_kind["all"].values()
-    for meta in metas:
-        everything.add(meta)
-        for name in meta.category_names():
-            by_kind["category"][name].add(meta)
-        for tag in meta.tags:
+    for ref in refs:
+        everything.add(ref)
+        for name in ref.category_names():
+            by_kind["category"][name].add(ref)
+        for tag in ref.tags:
             if tag in by_kind["tag"]:
-                by_kind["tag"][tag].add(meta)
+                by_kind["tag"][tag].add(ref)
     categories = list(by_kind["category"].values())
     return Catalog(everything, categories, list(by_kind["tag"].values()), _tree(categories))
 
@@ -99,7 +103,7 @@ def _tree(categories: Sequence[FeedEntry]) -> list[FeedEntry]:
             for kid in sorted(set(children.get(name, ())))
             if kid not in ancestors and kid != name
         ]
-        return FeedEntry(entry.spec, entry.count, entry.newest, kids)
+        return FeedEntry(entry.spec, entry.count, entry.latest, kids)
 
     roots = [node(e.name, frozenset()) for e in categories if not has_parent(e)]
     for entry in categories:

@@ -15,7 +15,7 @@ from ..config import Config
 from ..feeds.decorate import XSL_PATH
 from ..feeds.formats import configured
 from ..feeds.opml import OPML_PATH, render_opml
-from ..models import FeedSpec, PostMeta
+from ..models import FeedSpec, PostRef
 from .catalog import Catalog, catalog
 
 INDEX_PATH = "index.html"
@@ -38,11 +38,11 @@ def render_index(site: Catalog, config: Config) -> bytes:
 
 
 def site_files(
-    specs: Sequence[FeedSpec], metas: Iterable[PostMeta], config: Config
+    specs: Sequence[FeedSpec], refs: Iterable[PostRef], config: Config
 ) -> dict[str, bytes]:
     """Every site file's path inside the output dir and its bytes."""
     files = {
-        INDEX_PATH: render_index(catalog(specs, metas), config),
+        INDEX_PATH: render_index(catalog(specs, refs), config),
         OPML_PATH: render_opml(specs, config),
     }
     if {"rss", "atom"} & set(config.formats):
