@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from feedbuilder.collect.frontmatter import split_post
 from feedbuilder.config import Config
-from feedbuilder.normalise.content import clean_body
+from feedbuilder.normalise.content import clean_body, inner_html, sanitize
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = Path(__file__).parents[1] / "posts" / "000_a2889e02ce46c9b0.txt"
@@ -174,3 +174,54 @@ def test_seed_article_text_survives_and_its_junk_does_not() -> None:
         assert sentence in text
     assert "海量资讯、精准解读，尽在新浪财经APP" not in text  # the QR-code box
     assert "appendQr" not in output and "iframe" not in output
+
+
+def _both_ways(body: str) -> tuple[str, str]:
+    """Sanitised after BeautifulSoup's own serialiser and after :func:`inner_html`."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "lxml", multi_valued_attributes=None)
+    root = soup.body or soup
+    return sanitize(root.decode_contents()), sanitize(inner_html(root))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_fast_serialiser_matches_beautifulsoups_once_sanitised(payload: str) -> None:
+    theirs, ours = _both_ways(payload)
+    assert ours == theirs
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<br>",
+                "<img src='a.png' alt=\"x&y\">",
+                "<!-- c -->",
+                "<?pi x?>",
+                "<ruby>漢<rt>kan</rt></ruby>",
+                "<xmp>&lt;b&gt;</xmp>",
+                "<textarea>a<b</textarea>",
+                "<a href='/x?a=1&b=2' title='\"q\"'>",
+                "</a>",
+                "a < b & c > d",
+                "<![CDATA[x]]>",
+                "<style>p{}</style>",
+                "<script>1</script>",
+                "<table><td>1",
+                "<template>t</template>",
+                "&amp;&lt;",
+                "<div class='appendQr_wrap'>qr</div>",
+                "<svg><p>x</svg>",
+                "文本",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_fast_serialiser_matches_on_any_mix(body: str) -> None:
+    theirs, ours = _both_ways(body)
+    assert ours == theirs
