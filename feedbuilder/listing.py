@@ -18,7 +18,7 @@ def list_categories(config: Config, now: datetime | None = None) -> list[dict[st
     """One record per category (front matter only: no body is read)."""
     result = scan(config, now or datetime.now(UTC))
     specs, _ = plan_feeds(result.refs, config.replace(tag_feeds=False))
-    return [_record(entry, config) for entry in catalog(specs, result.refs).categories]
+    return [_record(entry, config) for entry in catalog(specs).categories]
 
 
 def _record(entry: FeedEntry, config: Config) -> dict[str, Any]:

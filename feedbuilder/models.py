@@ -176,6 +176,8 @@ class FeedSpec:
     description: str
     category: Category | None
     post_ids: tuple[str, ...]
+    post_count: int = 0  # every post of the category, not just the newest ones in the feed
+    newest: datetime | None = None
 
 
 @dataclass(slots=True)

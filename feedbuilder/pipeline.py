@@ -478,7 +478,7 @@ def _site(plan_: Plan, config: Config) -> dict[str, bytes]:
     from .site.page import site_files  # jinja2: not needed by unchanged rebuilds
 
     with stage("site"):
-        return site_files(plan_.specs, plan_.scan.refs, config)
+        return site_files(plan_.specs, config)
 
 
 def check(config: Config, now: datetime | None = None) -> BuildReport:

@@ -65,9 +65,24 @@ def dedupe(metas: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
     return result, problems
 
 
-def _newest(ordered: Sequence[PostRef], count: int) -> tuple[str, ...]:
-    """The ids of the first ``count`` of posts already sorted newest first."""
-    return tuple(m.id for m in ordered[:count])
+def _feed(
+    key: str,
+    title: str,
+    description: str,
+    category: Category | None,
+    ordered: Sequence[PostRef],
+    limit: int,
+) -> FeedSpec:
+    """A feed of the first ``limit`` of ``ordered``, its posts already sorted newest first."""
+    return FeedSpec(
+        key=key,
+        title=title,
+        description=description,
+        category=category,
+        post_ids=tuple(m.id for m in ordered[:limit]),
+        post_count=len(ordered),
+        newest=ordered[0].published_at() if ordered else None,
+    )
 
 
 def plan_feeds(
@@ -84,24 +99,18 @@ def plan_feeds(
             members[name].append(meta)
     limit = config.items_per_feed
     site = config.site_title
-    specs = [
-        FeedSpec(
-            key="all",
-            title=site,
-            description=config.description or f"All posts from {site}",
-            category=None,
-            post_ids=_newest(metas, limit),
-        )
-    ]
+    description = config.description or f"All posts from {site}"
+    specs = [_feed("all", site, description, None, metas, limit)]
     for name, category in categories.items():
         settings = config.category_settings(category)
         specs.append(
-            FeedSpec(
-                key=f"category/{category.slug}",
-                title=settings.title or f"{site} – {name}",
-                description=settings.description or f"Posts in {name} from {site}",
-                category=category,
-                post_ids=_newest(members[name], settings.items_per_feed or limit),
+            _feed(
+                f"category/{category.slug}",
+                settings.title or f"{site} – {name}",
+                settings.description or f"Posts in {name} from {site}",
+                category,
+                members[name],
+                settings.items_per_feed or limit,
             )
         )
     if config.tag_feeds:
@@ -118,12 +127,13 @@ def plan_tag_feeds(metas: Sequence[PostRef], config: Config) -> list[FeedSpec]:
     slugs = assign_slugs(members, {})
     site = config.site_title
     return [
-        FeedSpec(
-            key=f"tag/{slugs[tag]}",
-            title=f"{site} – #{tag}",
-            description=f"Posts tagged {tag} from {site}",
-            category=Category(tag, slugs[tag]),
-            post_ids=_newest(members[tag], config.items_per_feed),
+        _feed(
+            f"tag/{slugs[tag]}",
+            f"{site} – #{tag}",
+            f"Posts tagged {tag} from {site}",
+            Category(tag, slugs[tag]),
+            members[tag],
+            config.items_per_feed,
         )
         for tag in sorted(members)
     ]

@@ -1,15 +1,15 @@
 """The feeds as people choose among them: post counts, newest dates and the category tree.
 
-Counts cover every post of a category, not just the ones that fit in its feed.
+Counts (made by the plan) cover every post of a category, not just the ones in its feed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..models import FeedSpec, PostRef
+from ..models import FeedSpec
 
 
 @dataclass
@@ -17,13 +17,15 @@ class FeedEntry:
     """One feed with what its page row shows; ``children`` are its sub-categories."""
 
     spec: FeedSpec
-    count: int = 0
-    latest: PostRef | None = None
     children: list[FeedEntry] = field(default_factory=list)
 
     @property
+    def count(self) -> int:
+        return self.spec.post_count
+
+    @property
     def newest(self) -> datetime | None:
-        return None if self.latest is None else self.latest.published_at()
+        return self.spec.newest
 
     @property
     def name(self) -> str:
@@ -42,11 +44,6 @@ class FeedEntry:
         name = self.spec.category.name
         return [(*parents, name) for parents in self.spec.category.parents] or [(name,)]
 
-    def add(self, ref: PostRef) -> None:
-        self.count += 1
-        if self.latest is None or ref.published > self.latest.published:
-            self.latest = ref
-
 
 @dataclass
 class Catalog:
@@ -58,22 +55,15 @@ class Catalog:
     tree: list[FeedEntry]
 
 
-def catalog(specs: Sequence[FeedSpec], refs: Iterable[PostRef]) -> Catalog:
-    """Count each feed's posts and arrange the category feeds by their hierarchy."""
+def catalog(specs: Sequence[FeedSpec]) -> Catalog:
+    """Every feed by kind, and the category feeds arranged by their hierarchy."""
     entries = [FeedEntry(spec) for spec in specs]
-    by_kind: dict[str, dict[str, FeedEntry]] = {"all": {}, "category": {}, "tag": {}}
+    by_kind: dict[str, list[FeedEntry]] = {"all": [], "category": [], "tag": []}
     for entry in entries:
-        by_kind[entry.kind][entry.name] = entry
-    (everything,) = by_kind["all"].values()
-    for ref in refs:
-        everything.add(ref)
-        for name in ref.category_names():
-            by_kind["category"][name].add(ref)
-        for tag in ref.tags:
-            if tag in by_kind["tag"]:
-                by_kind["tag"][tag].add(ref)
-    categories = list(by_kind["category"].values())
-    return Catalog(everything, categories, list(by_kind["tag"].values()), _tree(categories))
+        by_kind[entry.kind].append(entry)
+    (everything,) = by_kind["all"]
+    categories = by_kind["category"]
+    return Catalog(everything, categories, by_kind["tag"], _tree(categories))
 
 
 def has_parent(entry: FeedEntry) -> bool:
@@ -103,7 +93,7 @@ def _tree(categories: Sequence[FeedEntry]) -> list[FeedEntry]:
             for kid in sorted(set(children.get(name, ())))
             if kid not in ancestors and kid != name
         ]
-        return FeedEntry(entry.spec, entry.count, entry.latest, kids)
+        return FeedEntry(entry.spec, kids)
 
     roots = [node(e.name, frozenset()) for e in categories if not has_parent(e)]
     for entry in categories:

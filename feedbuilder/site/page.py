@@ -6,7 +6,7 @@ no build time, so a rebuild with nothing new leaves it byte-identical.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 
 import jinja2
@@ -15,7 +15,7 @@ from ..config import Config
 from ..feeds.decorate import XSL_PATH
 from ..feeds.formats import configured
 from ..feeds.opml import OPML_PATH, render_opml
-from ..models import FeedSpec, PostRef
+from ..models import FeedSpec
 from .catalog import Catalog, catalog
 
 INDEX_PATH = "index.html"
@@ -37,12 +37,10 @@ def render_index(site: Catalog, config: Config) -> bytes:
     return html.encode()
 
 
-def site_files(
-    specs: Sequence[FeedSpec], refs: Iterable[PostRef], config: Config
-) -> dict[str, bytes]:
+def site_files(specs: Sequence[FeedSpec], config: Config) -> dict[str, bytes]:
     """Every site file's path inside the output dir and its bytes."""
     files = {
-        INDEX_PATH: render_index(catalog(specs, refs), config),
+        INDEX_PATH: render_index(catalog(specs), config),
         OPML_PATH: render_opml(specs, config),
     }
     if {"rss", "atom"} & set(config.formats):
