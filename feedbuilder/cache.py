@@ -213,14 +213,6 @@ def body_from_json(text: str) -> PostBody:
 
 
 @dataclass(frozen=True, slots=True)
-class CachedPost:
-    size: int
-    mtime_ns: int
-    problems: str
-    ref: RefRow | None  # None: the post was skipped
-
-
-@dataclass(frozen=True, slots=True)
 class Snapshot:
     """The last build, whole: when the listing is the same, nothing needs doing."""
 
@@ -305,14 +297,15 @@ class Cache:
                 raise
             self._db.execute("COMMIT")
 
-    def posts(self) -> Iterator[tuple[str, CachedPost]]:
-        """Every cached post by path with what planning needs, streamed."""
+    def posts(self) -> Iterator[tuple[str, int, int, str, RefRow | None]]:
+        """Every cached post, streamed: (rel_path, size, mtime_ns, problems as JSON, and what
+        planning needs of it, or None when it was skipped)."""
         with self._errors():
             rows = self._db.execute(
                 f"SELECT rel_path, size, mtime_ns, problems, usable, {REF_COLUMNS} FROM posts"
             )
             for row in rows:
-                yield row[0], CachedPost(row[1], row[2], row[3], row[5:] if row[4] else None)
+                yield row[0], row[1], row[2], row[3], row[5:] if row[4] else None
 
     def meta_rows(self, rel_paths: Iterable[str]) -> dict[str, MetaRow]:
         """The full metadata rows of the given (usable) posts."""

@@ -161,14 +161,14 @@ def _cached_scans(
     """The cached results still current for ``files``, and the cached paths now gone."""
     found: dict[str, ScanResult] = {}
     gone: list[str] = []
-    for rel_path, entry in cache.posts():
+    for rel_path, size, mtime_ns, problems_json, ref_columns in cache.posts():
         file = files.get(rel_path)
         if file is None:
             gone.append(rel_path)
-        elif entry.size == file.size and entry.mtime_ns == file.mtime_ns:
+        elif size == file.size and mtime_ns == file.mtime_ns:
             try:
-                ref = None if entry.ref is None else ref_from_row(rel_path, entry.ref)
-                problems = [] if entry.problems == "[]" else problems_from_json(entry.problems)
+                ref = None if ref_columns is None else ref_from_row(rel_path, ref_columns)
+                problems = [] if problems_json == "[]" else problems_from_json(problems_json)
                 found[rel_path] = ref, problems
             except (ValueError, TypeError, IndexError, KeyError, AttributeError):
                 continue  # a damaged record: read the file again

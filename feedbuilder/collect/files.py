@@ -7,8 +7,8 @@ each file gives either a post or a :class:`Problem` saying why not.
 from __future__ import annotations
 
 import codecs
+import operator
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from ..models import Problem, Severity, SourcePost
 from ..normalise.text import strip_control
 from .frontmatter import FrontMatterError, split_post
 
-POST_SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm", ".txt"})
+POST_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -52,14 +52,14 @@ def find_post_files(
     real_root = root.resolve()
     seen_dirs: set[str] = set()
 
-    def walk(directory: str, prefix: str) -> Iterator[PostFile]:
+    def walk(directory: str, prefix: str) -> None:
         real = os.path.realpath(directory)
         if real in seen_dirs:
             problems.append(Problem(prefix.rstrip("/") or ".", "symlink loop; not followed"))
             return
         seen_dirs.add(real)
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            entries = sorted(os.scandir(directory), key=_name)
         except OSError as exc:
             problems.append(
                 Problem(
@@ -68,15 +68,15 @@ def find_post_files(
             )
             return
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            path = entry.path
-            rel = prefix + entry.name
+            rel = prefix + name
             if entry.is_symlink():
                 if not follow_symlinks:
                     problems.append(Problem(rel, "symlink not followed (set follow_symlinks)"))
                     continue
-                target = Path(os.path.realpath(path))
+                target = Path(os.path.realpath(entry.path))
                 if not target.is_relative_to(real_root):
                     problems.append(
                         Problem(
@@ -89,10 +89,9 @@ def find_post_files(
                     continue
             try:
                 if entry.is_dir():
-                    yield from walk(path, rel + "/")
+                    walk(entry.path, rel + "/")
                     continue
-                suffix = os.path.splitext(entry.name)[1].lower()
-                if suffix not in POST_SUFFIXES:
+                if not name.lower().endswith(POST_SUFFIXES):
                     continue
                 if not entry.is_file():
                     # A FIFO or device would block or never end: never open one.
@@ -102,13 +101,16 @@ def find_post_files(
             except OSError as exc:
                 problems.append(Problem(rel, f"cannot read: {exc.strerror}", Severity.ERROR))
                 continue
-            yield PostFile(path, rel, stat.st_size, stat.st_mtime_ns)
+            files.append(PostFile(entry.path, rel, stat.st_size, stat.st_mtime_ns))
 
     if not root.is_dir():
         return [], [Problem(str(root), "posts folder not found", Severity.ERROR)]
-    files.extend(walk(str(root), ""))
+    walk(str(root), "")
     files.sort(key=lambda f: f.rel_path)
     return files, problems
+
+
+_name = operator.attrgetter("name")
 
 
 class ReadError(Exception):
