@@ -89,13 +89,13 @@ def plan_feeds(
     metas: Sequence[PostRef], config: Config
 ) -> tuple[list[FeedSpec], dict[str, Category]]:
     """The all-posts feed and one feed per category, each with its newest posts' ids."""
-    categories = build_categories(
-        (path for meta in metas for path in meta.categories), config.category_map
-    )
+    # Posts share a few hundred category sets: each is looked at once, not once per post.
+    names = {meta.categories: meta.category_names() for meta in metas}
+    categories = build_categories((p for paths in names for p in paths), config.category_map)
     metas = sorted(metas, key=newest_first_key)  # once: every member list is then in order
     members: dict[str, list[PostRef]] = {name: [] for name in categories}
     for meta in metas:
-        for name in meta.category_names():
+        for name in names[meta.categories]:
             members[name].append(meta)
     limit = config.items_per_feed
     site = config.site_title
