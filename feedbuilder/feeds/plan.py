@@ -61,7 +61,7 @@ def dedupe(metas: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
                     f"same permalink as {group[0].rel_path}; given the id {post_id}#{suffix}",
                 )
             )
-            result.append(other.replace(id=f"{post_id}#{suffix}"))
+            result.append(other._replace(id=f"{post_id}#{suffix}"))
     return result, problems
 
 
