@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedbuilder.normalise.dates import DateError, parse_date
+from feedbuilder.normalise.dates import DateError, _from_rfc822, _from_rfc1123, parse_date
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -113,3 +113,30 @@ def test_naive_values_are_in_the_configured_zone(value: datetime) -> None:
     result = parse_date(text, SHANGHAI)
     assert result.replace(tzinfo=None) == value
     assert result.tzinfo is SHANGHAI
+
+
+@given(
+    st.sampled_from(["", "Mon, ", "Sun, ", "Xyz, "]),
+    st.integers(0, 40),
+    st.sampled_from(["Jan", "Feb", "Jun", "Dec", "Foo"]),
+    st.integers(1899, 2201),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+    st.sampled_from(["GMT", "UTC", "UT", "Z", "+0000", "-0000", "+0800", "-0530", "+2400", "EST"]),
+)
+def test_rfc1123_fast_path_agrees_with_email_utils(
+    weekday: str, day: int, month: str, year: int, hour: int, minute: int, second: int, zone: str
+) -> None:
+    text = f"{weekday}{day:02d} {month} {year} {hour:02d}:{minute:02d}:{second:02d} {zone}"
+    fast = _from_rfc1123(text)
+    if fast is None:
+        return  # not its form: email.utils reads it
+    slow = _from_rfc822(text)
+    assert (fast, fast.utcoffset()) == (slow, slow.utcoffset())
+
+
+def test_rfc1123_fast_path_takes_the_seeds_date() -> None:
+    assert _from_rfc1123("Wed, 08 Dec 2021 07:57:20 GMT") == datetime(
+        2021, 12, 8, 7, 57, 20, tzinfo=UTC
+    )

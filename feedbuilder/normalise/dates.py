@@ -84,6 +84,37 @@ def _from_local_form(match: re.Match[str], zone: tzinfo) -> datetime:
     return value.replace(tzinfo=_tz_from_text(g["tz"], zone))
 
 
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+# The one form nearly every feed and scraper writes (RFC 1123): read without email.utils.
+_RFC1123 = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (" + "|".join(_MONTHS) + r") (\d{4})"
+    r" (\d\d):(\d\d):(\d\d) (?:GMT|UTC|UT|Z|([+-])(\d\d)(\d\d))"
+)
+
+
+def _from_rfc1123(text: str) -> datetime | None:
+    """The common RFC 1123 form, exactly as :func:`_from_rfc822` reads it; None for others."""
+    match = _RFC1123.fullmatch(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
+    zone: tzinfo = UTC
+    try:
+        if sign and (off_h != "00" or off_m != "00"):
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            zone = timezone(offset if sign == "+" else -offset)
+        return datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone
+        )
+    except ValueError:
+        return None  # let email.utils give its answer
+
+
 def _from_rfc822(text: str) -> datetime:
     candidate = _ZONE_WORD.sub(lambda m: _EXTRA_ZONES[m.group(1)], text.strip())
     try:
@@ -120,5 +151,5 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
     if match:
         return _check_range(_from_local_form(match, zone))
     if _RFC822_HINT.search(text):
-        return _check_range(_from_rfc822(text))
+        return _check_range(_from_rfc1123(text) or _from_rfc822(text))
     raise DateError("unrecognised date format")
