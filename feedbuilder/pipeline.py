@@ -121,9 +121,13 @@ def iter_batches(
     config: Config,
     pool_min: int,
     batch_size: int = BATCH_SIZE,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[R]:
     """``func`` over ``items`` in batches, in a process pool when there are enough; in order,
-    each result as soon as its batch is done (so a big pass never holds all its results)."""
+    each result as soon as its batch is done (so a big pass never holds all its results).
+
+    ``meanwhile`` runs in this process while the pool's workers start on the batches.
+    """
     batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     workers = _workers()
     if len(items) < pool_min or workers < 2:
@@ -133,7 +137,10 @@ def iter_batches(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for results in pool.map(func, batches, itertools.repeat(config)):
+        done = pool.map(func, batches, itertools.repeat(config))
+        if meanwhile is not None:
+            meanwhile()
+        for results in done:
             yield from results
 
 
@@ -229,7 +236,9 @@ def _fresh_scans(
 ) -> Iterator[tuple[PostFile, MetaRow | None, list[Problem]]]:
     """Scan ``todo``, each result into ``found`` as a ref (its row into ``rows``, if given),
     and yielded for the cache: streamed, so 100k rows are never all held at once."""
-    results = iter_batches(_scan_batch, todo, config, POOL_MIN_FILES)
+    results = iter_batches(
+        _scan_batch, todo, config, POOL_MIN_FILES, meanwhile=_import_later_stages
+    )
     for file, (row, problems) in zip(todo, results, strict=True):
         found[file.rel_path] = (
             None if row is None else ref_from_row(file.rel_path, ref_row(row)),
@@ -247,6 +256,13 @@ def _collect(result: Scan, ref: PostRef | None, problems: list[Problem]) -> None
     else:
         result.posts_read += 1
         result.refs.append(ref)
+
+
+def _import_later_stages() -> None:
+    """Import what cleaning and rendering need while the scan's workers are busy: a third
+    of a second that would otherwise leave a core idle (their pools fork from here)."""
+    importlib.import_module("feedbuilder.normalise.content")
+    importlib.import_module("feedbuilder.feeds.formats")
 
 
 def load_body(meta: PostMeta, file: PostFile, config: Config) -> PostBody:
