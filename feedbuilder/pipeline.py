@@ -151,6 +151,7 @@ def run_batches(
     pool_min: int,
     batch_size: int = BATCH_SIZE,
 ) -> list[R]:
+    """:func:`iter_batches`, all results at once."""
     return list(iter_batches(func, items, config, pool_min, batch_size))
 
 
@@ -336,7 +337,8 @@ def post_meta(ref: PostRef, row: MetaRow) -> PostMeta:
 
 
 def post_metas(scan_: Scan, cache: Cache | None = None) -> list[PostMeta]:
-    """Every usable post's full metadata, in the scan's order (for listings and tests)."""
+    """Every usable post's full metadata, in the scan's order: for callers of the library
+    (a build decodes only the feed-bound posts')."""
     rows = meta_rows(scan_, scan_.refs, cache)
     return [post_meta(ref, rows[ref.rel_path]) for ref in scan_.refs]
 

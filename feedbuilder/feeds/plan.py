@@ -19,7 +19,7 @@ def newest_first_key(ref: PostRef) -> tuple[int, str]:
     return (-ref.published, ref.id)
 
 
-def dedupe(metas: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
+def dedupe(refs: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
     """Make ids unique, deterministically.
 
     Two posts that declare the same ``id``/``guid`` are the same item: the later-updated one
@@ -27,20 +27,20 @@ def dedupe(metas: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
     different items: both stay, the later paths get a suffixed id.
     """
     problems: list[Problem] = []
-    ordered = sorted(metas, key=lambda m: m.rel_path)
-    if len({meta.id for meta in ordered}) == len(ordered):  # the usual case, cheap to see
+    ordered = sorted(refs, key=lambda r: r.rel_path)
+    if len({ref.id for ref in ordered}) == len(ordered):  # the usual case, cheap to see
         return ordered, problems
     by_id: dict[str, list[PostRef]] = {}
-    for meta in ordered:
-        by_id.setdefault(meta.id, []).append(meta)
+    for ref in ordered:
+        by_id.setdefault(ref.id, []).append(ref)
     result: list[PostRef] = []
     for post_id, group in by_id.items():
         if len(group) == 1:
             result.append(group[0])
             continue
-        declared = [m for m in group if m.declared_id]
+        declared = [r for r in group if r.declared_id]
         if declared:
-            keep = min(group, key=lambda m: (-m.updated, m.rel_path))
+            keep = min(group, key=lambda r: (-r.updated, r.rel_path))
             result.append(keep)
             for other in group:
                 if other is not keep:
@@ -79,28 +79,28 @@ def _feed(
         title=title,
         description=description,
         category=category,
-        post_ids=tuple(m.id for m in ordered[:limit]),
+        post_ids=tuple(r.id for r in ordered[:limit]),
         post_count=len(ordered),
         newest=ordered[0].published_at() if ordered else None,
     )
 
 
 def plan_feeds(
-    metas: Sequence[PostRef], config: Config
+    refs: Sequence[PostRef], config: Config
 ) -> tuple[list[FeedSpec], dict[str, Category]]:
     """The all-posts feed and one feed per category, each with its newest posts' ids."""
     # Posts share a few hundred category sets: each is looked at once, not once per post.
-    names = {meta.categories: meta.category_names() for meta in metas}
+    names = {ref.categories: ref.category_names() for ref in refs}
     categories = build_categories((p for paths in names for p in paths), config.category_map)
-    metas = sorted(metas, key=newest_first_key)  # once: every member list is then in order
+    refs = sorted(refs, key=newest_first_key)  # once: every member list is then in order
     members: dict[str, list[PostRef]] = {name: [] for name in categories}
-    for meta in metas:
-        for name in names[meta.categories]:
-            members[name].append(meta)
+    for ref in refs:
+        for name in names[ref.categories]:
+            members[name].append(ref)
     limit = config.items_per_feed
     site = config.site_title
     description = config.description or f"All posts from {site}"
-    specs = [_feed("all", site, description, None, metas, limit)]
+    specs = [_feed("all", site, description, None, refs, limit)]
     for name, category in categories.items():
         settings = config.category_settings(category)
         specs.append(
@@ -114,16 +114,16 @@ def plan_feeds(
             )
         )
     if config.tag_feeds:
-        specs.extend(plan_tag_feeds(metas, config))
+        specs.extend(plan_tag_feeds(refs, config))
     return specs, categories
 
 
-def plan_tag_feeds(metas: Sequence[PostRef], config: Config) -> list[FeedSpec]:
+def plan_tag_feeds(refs: Sequence[PostRef], config: Config) -> list[FeedSpec]:
     """One feed per tag under ``feeds/tag/``; a tag is a flat :class:`Category` (no parents)."""
     members: dict[str, list[PostRef]] = {}
-    for meta in sorted(metas, key=newest_first_key):
-        for tag in meta.tags:
-            members.setdefault(tag, []).append(meta)
+    for ref in sorted(refs, key=newest_first_key):
+        for tag in ref.tags:
+            members.setdefault(tag, []).append(ref)
     slugs = assign_slugs(members, {})
     site = config.site_title
     return [
