@@ -25,11 +25,19 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .config import Config
-from .models import PostBody, PostMeta, PostRef, Problem, Severity, Thumbnail, epoch_micros
+from .models import (
+    PostBody,
+    PostMeta,
+    PostRef,
+    Problem,
+    Severity,
+    Thumbnail,
+    epoch_micros,
+    from_epoch_micros,
+)
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
 SCHEMA_VERSION = 4
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stamp (value TEXT NOT NULL);
@@ -90,7 +98,7 @@ def _zone(zone: str | int) -> tzinfo:
 
 
 def _from_dt(micros: int, zone: str | int) -> datetime:
-    return (_EPOCH + timedelta(microseconds=micros)).astimezone(_zone(zone))
+    return from_epoch_micros(micros, _zone(zone))
 
 
 def _thumb(value: Thumbnail | None) -> list[Any] | None:

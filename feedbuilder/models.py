@@ -96,6 +96,11 @@ def epoch_micros(value: datetime) -> int:
     return (value - _EPOCH) // _MICRO
 
 
+def from_epoch_micros(micros: int, zone: tzinfo) -> datetime:
+    """The inverse of :func:`epoch_micros`, in ``zone``."""
+    return (_EPOCH + timedelta(microseconds=micros)).astimezone(zone)
+
+
 class PostRef(NamedTuple):
     """What planning needs of a post and no more: which feeds it is in, and where.
 
@@ -114,7 +119,7 @@ class PostRef(NamedTuple):
     tags: tuple[str, ...]
 
     def published_at(self) -> datetime:
-        return (_EPOCH + timedelta(microseconds=self.published)).astimezone(self.published_zone)
+        return from_epoch_micros(self.published, self.published_zone)
 
     def category_names(self) -> list[str]:
         return category_names(self.categories)
