@@ -12,7 +12,9 @@ scratch posts folder, then measure, each build in its own process (its peak RSS 
   whose output is then compared with a cold ``--no-cache`` build of the same posts.
 
 Times are medians of ``--repeat`` runs (one run from 50k posts up) and include starting
-Python, as a cron job pays it. Prints a Markdown table.
+Python, as a cron job pays it. Each build's ratio is to a floor measured just before it: on a
+shared machine whose speed drifts, a floor taken minutes earlier would skew the ratio either
+way. The floor row shows the median of all of them. Prints a Markdown table.
 
 CLI::
 
@@ -117,20 +119,23 @@ def bench_size(work_dir: Path, size: int, repeat: int, seed: int, verify: bool) 
     (site / "feedbuilder.toml").write_text(CONFIG, encoding="utf-8")
     posts, output = site / "posts", site / "output"
     shutil.copytree(corpus(work_dir, size, seed), posts)  # copy2 keeps the mtimes
-    floor = statistics.median(measure_floor(posts) for _ in range(max(runs, 3)))
-    rows = [Row(size, "floor (read + CSafeLoader front matter)", floor, floor)]
+    floors: list[float] = []
+    rows: list[Row] = []
 
     def measure(step: str, args: tuple[str, ...], before: object = None, times: int = runs) -> None:
-        timings, peaks, written = [], [], []
+        timings, step_floors, peaks, written = [], [], [], []
         for attempt in range(times):
             if callable(before):
                 before(attempt)
+            step_floors.append(measure_floor(posts))
             state = output_state(output) if output.exists() else {}
             seconds, peak = run_build(site, *args)
             after = output_state(output)
             written.append(sum(1 for k, v in after.items() if state.get(k) != v))
             timings.append(seconds)
             peaks.append(peak)
+        floors.extend(step_floors)
+        floor = statistics.median(step_floors)
         rows.append(Row(size, step, statistics.median(timings), floor, max(peaks), max(written)))
 
     def empty_output(_: int) -> None:
@@ -146,6 +151,8 @@ def bench_size(work_dir: Path, size: int, repeat: int, seed: int, verify: bool) 
         add_posts(posts, 0.01, seed=300 + attempt)
 
     measure("incremental: +1% added, 1% edited, 1% deleted", (), change)
+    floor = statistics.median(floors)
+    rows.insert(0, Row(size, "floor (read + CSafeLoader front matter)", floor, floor))
     if verify:
         reference = site / "reference"
         run_build(site, "--no-cache", "--output", str(reference))
