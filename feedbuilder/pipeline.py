@@ -144,17 +144,6 @@ def iter_batches(
             yield from results
 
 
-def run_batches(
-    func: Callable[[Sequence[T], Config], list[R]],
-    items: Sequence[T],
-    config: Config,
-    pool_min: int,
-    batch_size: int = BATCH_SIZE,
-) -> list[R]:
-    """:func:`iter_batches`, all results at once."""
-    return list(iter_batches(func, items, config, pool_min, batch_size))
-
-
 def _cache_key(file: PostFile, doubt_after: int) -> tuple[str, int, int]:
     """(rel_path, size, mtime_ns), with an mtime that never matches for files too new to trust."""
     return file.rel_path, file.size, (file.mtime_ns if file.mtime_ns < doubt_after else -1)
@@ -176,7 +165,7 @@ def _cached_scans(
         elif size == file.size and mtime_ns == file.mtime_ns:
             try:
                 ref = None if ref_columns is None else ref_from_row(rel_path, ref_columns)
-                problems = [] if problems_json == "[]" else problems_from_json(problems_json)
+                problems = problems_from_json(problems_json)
                 found[rel_path] = ref, problems
             except (ValueError, TypeError, IndexError, KeyError, AttributeError):
                 continue  # a damaged record: read the file again
@@ -442,7 +431,7 @@ def _load_bodies(
         importlib.import_module("feedbuilder.normalise.content")
     with stage("clean", len(todo)):
         batch_size = max(1, min(BATCH_SIZE, len(todo) // (4 * _workers())))  # even shares
-        cleaned = run_batches(_body_batch, todo, config, POOL_MIN_BODIES, batch_size)
+        cleaned = list(iter_batches(_body_batch, todo, config, POOL_MIN_BODIES, batch_size))
     bodies.update(zip((m.rel_path for m, _ in todo), cleaned, strict=True))
     if cache is not None and todo:
         with cache.transaction():
@@ -478,7 +467,7 @@ def _rendered(plan_: Plan, config: Config) -> list[tuple[FeedSpec, dict[str, byt
     per_worker = -(-len(todo) // _workers()) or 1
     with stage("render", len(todo)):
         pool_min = len(todo) if items >= POOL_MIN_FEED_ITEMS else len(todo) + 1
-        rendered = run_batches(_render_batch, todo, config, pool_min, per_worker)
+        rendered = list(iter_batches(_render_batch, todo, config, pool_min, per_worker))
     return [(spec, files) for (spec, _), files in zip(todo, rendered, strict=True)]
 
 

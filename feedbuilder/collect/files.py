@@ -25,6 +25,8 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+_name = operator.attrgetter("name")
+
 
 @dataclass(frozen=True, slots=True)
 class PostFile:
@@ -108,9 +110,6 @@ def find_post_files(
     walk(str(root), "")
     files.sort(key=lambda f: f.rel_path)
     return files, problems
-
-
-_name = operator.attrgetter("name")
 
 
 class ReadError(Exception):

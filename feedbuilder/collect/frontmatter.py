@@ -95,7 +95,7 @@ _PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:(?!: | #).)*?(?<!:) *")
 _NOT_SIMPLE = re.compile(
     r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-_NULL_KEYS = frozenset({"null", "Null", "NULL"})
+_NULLS = frozenset({"~", "null", "Null", "NULL"})  # what _TextResolver reads as null
 
 
 class _NotSimple(Exception):
@@ -110,7 +110,7 @@ def _simple_scalar(value: str) -> str | None:
         return match.group(1)
     if _PLAIN.fullmatch(value):
         value = value.rstrip(" ")
-        return None if value in ("~", "null", "Null", "NULL") else value
+        return None if value in _NULLS else value
     raise _NotSimple
 
 
@@ -140,7 +140,7 @@ def _read_simple(lines: list[str]) -> dict[str, Any]:
             continue
         if match := _SIMPLE_KEY.fullmatch(line):
             name, value, items = match.group(1), match.group(2), None
-            if name in _NULL_KEYS:
+            if name in _NULLS:
                 raise _NotSimple
             if value is None or not value.strip():
                 key, result[name] = name, None
