@@ -77,6 +77,8 @@ class Config:
     websub_hub: str = ""
     refresh_minutes: int = 0  # 0: no ttl / sy:update* hints
     cache_dir: Path | None = None  # where the build cache lives; default: the output dir
+    image_proxy: str = ""  # URL template with {url} or {url_encoded}: every image through it
+    image_referrer_policy: str = "no-referrer"  # on every image and media element; "" = none
 
     @property
     def zone(self) -> ZoneInfo:
@@ -204,6 +206,7 @@ def _validate(config: Config) -> None:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ConfigError(f"{key}: expected an absolute http(s) URL, got {url!r}")
+    _validate_image_settings(config)
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -221,6 +224,42 @@ def _validate(config: Config) -> None:
     if not re.fullmatch(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*", config.language):
         raise ConfigError(
             f"language: expected a language tag like 'en' or 'zh-CN', got {config.language!r}"
+        )
+
+
+REFERRER_POLICIES = (
+    "",
+    "no-referrer",
+    "no-referrer-when-downgrade",
+    "origin",
+    "origin-when-cross-origin",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+    "unsafe-url",
+)
+
+
+def _validate_image_settings(config: Config) -> None:
+    if config.image_referrer_policy not in REFERRER_POLICIES:
+        raise ConfigError(
+            f"image_referrer_policy: must be one of {', '.join(p for p in REFERRER_POLICIES if p)}"
+            f" or empty, got {config.image_referrer_policy!r}"
+        )
+    template = config.image_proxy
+    if not template:
+        return
+    if "{url}" not in template and "{url_encoded}" not in template:
+        raise ConfigError(
+            f"image_proxy: expected a URL template with {{url}} or {{url_encoded}}, "
+            f"got {template!r}"
+        )
+    from .normalise.urls import proxy_image_url
+
+    sample = urlsplit(proxy_image_url("https://example.com/a.png?b=1", template))
+    if sample.scheme not in ("http", "https") or not sample.netloc:
+        raise ConfigError(
+            f"image_proxy: expected an absolute http(s) URL template, got {template!r}"
         )
 
 

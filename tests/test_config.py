@@ -78,3 +78,28 @@ def test_fingerprint_ignores_dirs() -> None:
     a = Config(posts_dir=Path("a"), output_dir=Path("b"))
     assert a.output_fingerprint() == Config().output_fingerprint()
     assert Config(site_title="x").output_fingerprint() != Config().output_fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"image_proxy": "https://proxy.example/"}, "image_proxy: expected a URL template"),
+        ({"image_proxy": "/img?u={url_encoded}"}, "image_proxy: expected an absolute"),
+        ({"image_referrer_policy": "never"}, "image_referrer_policy: must be one of"),
+    ],
+)
+def test_image_settings_are_checked_at_load(value: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        make_config(value)
+
+
+def test_image_proxy_template_fields() -> None:
+    from feedbuilder.normalise.urls import proxy_image_url
+
+    url = "https://n.sinaimg.cn/a b.jpg?x=1&y=2"
+    assert proxy_image_url(url, "") == url
+    assert proxy_image_url(url, "https://p.example/{url}") == f"https://p.example/{url}"
+    assert (
+        proxy_image_url(url, "https://p.example/?u={url_encoded}")
+        == "https://p.example/?u=https%3A%2F%2Fn.sinaimg.cn%2Fa%20b.jpg%3Fx%3D1%26y%3D2"
+    )

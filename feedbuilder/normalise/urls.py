@@ -21,6 +21,17 @@ def path_segment(text: str) -> str:
     return quote(_BAD_PERCENT.sub("%25", text), safe=_PATH_SAFE.replace("/", ""))
 
 
+def proxy_image_url(url: str, template: str) -> str:
+    """``url`` as fetched through an image proxy, RSSHub style: ``template`` holds ``{url}``
+    (the URL as it is) or ``{url_encoded}`` (percent-encoded whole); no template, no change.
+
+    Plain replacement, not ``str.format``: a template is configuration, never a format spec.
+    """
+    if not template:
+        return url
+    return template.replace("{url_encoded}", quote(url, safe="")).replace("{url}", url)
+
+
 def to_uri(url: str) -> str:
     """Percent-encode an IRI into a URI (non-ASCII paths, IDN hosts, spaces)."""
     parts = urlsplit(url)
