@@ -79,6 +79,8 @@ class Config:
     cache_dir: Path | None = None  # where the build cache lives; default: the output dir
     image_proxy: str = ""  # URL template with {url} or {url_encoded}: every image through it
     image_referrer_policy: str = "no-referrer"  # on every image and media element; "" = none
+    icon: str = ""  # square feed icon URL (Atom <icon>, JSON icon, webfeeds:icon)
+    logo: str = ""  # wide feed logo URL (Atom <logo>, RSS <image>, webfeeds:logo)
 
     @property
     def zone(self) -> ZoneInfo:
