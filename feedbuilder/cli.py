@@ -213,7 +213,11 @@ def serve_command(port: int, host: str, **options: Any) -> None:
     try:
         from .serve import OutputServer  # http.server: only for this command
 
-        server = OutputServer(config.output_dir, host, port)
+        server = OutputServer(
+            config.output_dir, host, port, hub=config.websub_hub, feeds_url=config.feeds_url
+        )
+    except NotADirectoryError as exc:
+        raise click.UsageError(f"--output: {exc}") from None
     except OSError as exc:
         raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     click.echo(f"Serving {config.output_dir} at {server.url} (Ctrl-C to stop)", err=True)

@@ -44,6 +44,8 @@ class CategorySettings:
     title: str = ""
     description: str = ""
     items_per_feed: int = 0  # 0: the site's items_per_feed
+    icon: str = ""  # "": the site's icon
+    logo: str = ""  # "": the site's logo
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,12 @@ class Config:
     image_referrer_policy: str = "no-referrer"  # on every image and media element; "" = none
     icon: str = ""  # square feed icon URL (Atom <icon>, JSON icon, webfeeds:icon)
     logo: str = ""  # wide feed logo URL (Atom <logo>, RSS <image>, webfeeds:logo)
+    # What people and their readers see around the feeds (issue 12):
+    accent_color: str = ""  # webfeeds:accentColor, 6 hex digits ("" = none)
+    cover_image: str = ""  # webfeeds:cover, a wide header image URL ("" = none)
+    opml_format: str = "atom"  # the one format index.opml lists (else the first of formats)
+    feed_pages: bool = True  # feeds/<key>.html: each feed as a page, for browsers
+    feed_xsl: bool = False  # feeds/feed.xsl and an xml-stylesheet line in RSS and Atom
 
     @property
     def zone(self) -> ZoneInfo:
@@ -95,6 +103,11 @@ class Config:
     def feeds_url(self) -> str:
         """URL of the output dir as served."""
         return (self.feed_base_url or self.site_url).rstrip("/") + "/"
+
+    @property
+    def opml_feed_format(self) -> str:
+        """``opml_format`` when it is written, else the first of ``formats``."""
+        return self.opml_format if self.opml_format in self.formats else self.formats[0]
 
     @property
     def site_author(self) -> str:
@@ -123,7 +136,12 @@ class Config:
 
 _DIR_KEYS = ("posts_dir", "output_dir", "cache_dir")
 _OPTIONAL_PATHS = {"cache_dir"}
-_CHOICES = {"missing_date": ("skip", "mtime"), "future_posts": ("skip", "keep")}
+_CHOICES = {
+    "missing_date": ("skip", "mtime"),
+    "future_posts": ("skip", "keep"),
+    "opml_format": FORMAT_NAMES,
+}
+_OPTIONAL_URLS = ("feed_base_url", "websub_hub", "icon", "logo", "cover_image")
 _POSITIVE = ("items_per_feed", "summary_length", "max_file_bytes", "max_front_matter_bytes")
 
 
@@ -202,12 +220,18 @@ def _validate(config: Config) -> None:
         )
     if config.refresh_minutes < 0:
         raise ConfigError(f"refresh_minutes: must be 0 or more, got {config.refresh_minutes}")
-    for key in ("site_url", "feed_base_url", "websub_hub"):
+    for key in ("site_url", *_OPTIONAL_URLS):
         url = getattr(config, key)
         if url or key == "site_url":  # the others are optional
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ConfigError(f"{key}: expected an absolute http(s) URL, got {url!r}")
+            _check_url(key, url)
+    for name, settings in config.categories.items():
+        for key in ("icon", "logo"):
+            if getattr(settings, key):
+                _check_url(f"categories.{name}.{key}", getattr(settings, key))
+    if config.accent_color and not re.fullmatch(r"[0-9A-Fa-f]{6}", config.accent_color):
+        raise ConfigError(
+            f"accent_color: expected 6 hex digits like 'c2410c', got {config.accent_color!r}"
+        )
     _validate_image_settings(config)
     try:
         ZoneInfo(config.timezone)
@@ -227,6 +251,12 @@ def _validate(config: Config) -> None:
         raise ConfigError(
             f"language: expected a language tag like 'en' or 'zh-CN', got {config.language!r}"
         )
+
+
+def _check_url(key: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{key}: expected an absolute http(s) URL, got {url!r}")
 
 
 REFERRER_POLICIES = (

@@ -36,10 +36,16 @@ def png(width: int = 4, height: int = 3) -> bytes:
 
 POSTS = [
     # (file stem, title, categories (YAML), date, thumbnail name)
-    ("a1", "Central bank holds rates", "[金融, 银行]", "2024-03-01 09:00", "bank.png"),
-    ("a2", "Chip stocks rally", "[[金融, 股市], [科技]]", "2024-03-02 10:30", "chips.png"),
-    ("a3", "New compiler release", "[科技, 开源]", "2024-02-20 08:00", "compiler.png"),
-    ("a4", "Tea ceremony <b>guide</b>", "生活", "2024-01-15 12:00", None),
+    ("a1", "央行维持利率不变", "[金融, 银行]", "2024-03-01 09:00", "bank.png"),
+    (
+        "a2",
+        "芯片股大涨 Chip stocks rally",
+        "[[金融, 股市], [科技]]",
+        "2024-03-02 10:30",
+        "chips.png",
+    ),
+    ("a3", "编译器新版本发布", "[科技, 开源]", "2024-02-20 08:00", "compiler.png"),
+    ("a4", "茶道 <b>入门</b>", "生活", "2024-01-15 12:00", None),
 ]
 CATEGORY_NAMES = ["金融", "银行", "股市", "科技", "开源", "生活"]
 

@@ -266,8 +266,8 @@ def test_stale_category_feeds_removed_only_after_the_new_set_and_only_ours(
     build(config)
     out = config.output_dir
     cat2 = [name for name in feed_files(out) if "cat2" in name or "group2" in name]
-    # posts 2 and 5 are the only ones in cat2; post 2 alone in group2; three formats each
-    assert len(cat2) == 6
+    # posts 2 and 5 are the only ones in cat2; post 2 alone in group2; three formats and a page each
+    assert len(cat2) == 8
     (out / "feeds" / "category" / "hand-made.xml").write_text("<rss/>")
     (out / "robots.txt").write_text("User-agent: *")
     for i in (2, 5):
@@ -288,7 +288,7 @@ def test_stale_category_feeds_removed_only_after_the_new_set_and_only_ours(
     monkeypatch.setattr(Path, "unlink", recording_unlink)
     report = build(config)
     monkeypatch.undo()
-    assert report.files_removed == 6
+    assert report.files_removed == 8
     unlinks = [i for i, e in enumerate(events) if e.startswith("unlink")]
     writes = [i for i, e in enumerate(events) if e.startswith("write")]
     assert sorted(events[i].split()[1] for i in unlinks) == sorted(Path(n).name for n in cat2)

@@ -11,6 +11,7 @@ import feedparser
 import jsonschema
 import listparser
 import pytest
+from lxml import etree
 
 from feedbuilder.config import ConfigError, make_config
 from feedbuilder.feeds.decorate import stylesheet_href, update_hint
@@ -101,14 +102,30 @@ def test_bad_formats_setting_is_a_config_error(formats: Any) -> None:
         make_config({"formats": formats})
 
 
-def test_opml_lists_every_feed(tmp_path: Path) -> None:
+def test_opml_lists_every_feed_once_in_atom_and_all_formats_apart(tmp_path: Path) -> None:
     out = build_site(tmp_path)
     result = listparser.parse((out / "feeds/index.opml").read_bytes())
     assert not result.bozo, result.get("bozo_exception")
-    rss_files = {f"https://example.com/{p.relative_to(out)}" for p in feeds(out, "*.rss.xml")}
-    assert {f.url for f in result.feeds} == rss_files
-    titles = {feedparser.parse(p.read_bytes()).feed.title for p in feeds(out, "*.rss.xml")}
+    atom_files = [f"https://example.com/{p.relative_to(out)}" for p in feeds(out, "*.atom.xml")]
+    assert sorted(f.url for f in result.feeds) == sorted(atom_files)  # each once
+    titles = {feedparser.parse(p.read_bytes()).feed.title for p in feeds(out, "*.atom.xml")}
     assert {f.title for f in result.feeds} == titles
+    every = listparser.parse((out / "feeds/index-all-formats.opml").read_bytes())
+    all_files = [f"https://example.com/{p.relative_to(out)}" for p in feeds(out, "*.*")]
+    written = [url for url in all_files if url.endswith((".xml", ".json"))]
+    assert sorted(f.url for f in every.feeds) == sorted(written)
+
+
+def test_opml_nests_feeds_by_category_hierarchy(tmp_path: Path) -> None:
+    out = build_site(tmp_path, opml_format="rss")
+    doc = etree.parse(str(out / "feeds/index.opml"))
+    (finance,) = doc.xpath("/opml/body/outline[@text='金融']")
+    assert finance.get("xmlUrl") is None  # a folder, holding its own feed first
+    own, *children = finance.xpath("outline")
+    assert own.get("xmlUrl") == "https://example.com/feeds/category/jin-rong.rss.xml"
+    assert {"股市", "宏观"} <= {c.get("text").rsplit(" – ", 1)[-1] for c in children}
+    (everything,) = doc.xpath("/opml/body/outline[1]")
+    assert everything.get("xmlUrl") == "https://example.com/feeds/all.rss.xml"
 
 
 def test_tag_feeds_are_off_by_default_and_on_when_asked(tmp_path: Path) -> None:
@@ -177,8 +194,15 @@ def test_update_hint(minutes: int, hint: tuple[str, int]) -> None:
     assert update_hint(minutes) == hint
 
 
-def test_every_xml_feed_points_at_the_stylesheet(tmp_path: Path) -> None:
+def test_no_stylesheet_by_default(tmp_path: Path) -> None:
     out = build_site(tmp_path)
+    assert not (out / "feeds/feed.xsl").exists()
+    for path in feeds(out, "*.xml"):
+        assert b"xml-stylesheet" not in path.read_bytes(), path
+
+
+def test_every_xml_feed_points_at_the_stylesheet_when_asked(tmp_path: Path) -> None:
+    out = build_site(tmp_path, feed_xsl=True)
     xsl = out / "feeds/feed.xsl"
     assert xsl.is_file()
     for path in feeds(out, "*.xml"):

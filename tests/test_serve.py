@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -121,3 +123,141 @@ def test_serve_on_a_busy_port_is_a_usage_error(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["serve", "--output", str(tmp_path), "--port", str(port)])
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+# Accept headers real clients send (captured from each, or from its source)
+CHROMIUM = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
+    "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+)
+FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+READERS = {
+    "reader": "application/atom+xml,application/rdf+xml,application/rss+xml,application/x-netcdf,"
+    "application/feed+json,application/xml;q=0.9,application/json;q=0.9,text/xml;q=0.2,*/*;q=0.1",
+    "newsboat": "*/*",
+    "simplepie (FreshRSS)": "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9,"
+    " application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.7, unknown/unknown;q=0.1,"
+    " application/unknown;q=0.1, */*;q=0.1",
+    "xibo": "application/rss+xml, application/rdf+xml;q=0.8, text/html",
+    "a reader copying a browser": CHROMIUM,
+    "none": "",
+}
+NAVIGATE = {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}
+
+
+@pytest.mark.parametrize("accept", [CHROMIUM, FIREFOX])
+@pytest.mark.parametrize("feed", ["feeds/all.rss.xml", "feeds/category/jin-rong.atom.xml"])
+def test_a_browser_opening_a_feed_gets_its_page(
+    server: OutputServer, accept: str, feed: str
+) -> None:
+    status, headers, body = get(server.url + feed, Accept=accept, **NAVIGATE)
+    page = feed.rsplit(".", 2)[0] + ".html"
+    assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
+    assert body == (server.root / page).read_bytes()
+    assert headers["Content-Location"] == "/" + page
+    assert {"Accept", "Sec-Fetch-Dest"} <= {v.strip() for v in headers["Vary"].split(",")}
+    again, _, _ = get(
+        server.url + feed, Accept=accept, **NAVIGATE, **{"If-None-Match": headers["ETag"]}
+    )
+    assert again == 304
+
+
+@pytest.mark.parametrize("client", list(READERS))
+@pytest.mark.parametrize("feed", ["feeds/all.rss.xml", "feeds/all.atom.xml", "feeds/all.json"])
+def test_feed_readers_always_get_the_feed(server: OutputServer, client: str, feed: str) -> None:
+    status, headers, body = get(server.url + feed, Accept=READERS[client])
+    assert status == 200 and body == (server.root / feed).read_bytes(), client
+    assert "Accept" in headers["Vary"] and "Content-Location" not in headers
+
+
+def test_a_script_fetching_a_feed_gets_the_feed(server: OutputServer) -> None:
+    feed = "feeds/all.atom.xml"
+    _, _, body = get(server.url + feed, Accept=CHROMIUM, **{"Sec-Fetch-Dest": "empty"})
+    assert body == (server.root / feed).read_bytes()
+
+
+def test_hub_and_self_link_headers(tmp_path: Path) -> None:
+    config = build_corpus(tmp_path, websub_hub="https://hub.example.net/")
+    with OutputServer(
+        config.output_dir, port=0, quiet=True, hub=config.websub_hub, feeds_url=config.feeds_url
+    ) as srv:
+        srv.start()
+        request = urllib.request.Request(srv.url + "feeds/all.atom.xml")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            links = response.headers.get_all("Link")
+        _, page_headers, _ = get(srv.url + "index.html")
+        srv.shutdown()
+    assert links == [
+        '<https://hub.example.net/>; rel="hub"',
+        '<https://example.com/feeds/all.atom.xml>; rel="self"',
+    ]
+    assert "Link" not in page_headers
+
+
+def raw(server: OutputServer, data: bytes) -> bytes:
+    """Send ``data`` on a fresh connection and read the whole answer (the server closes)."""
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=10) as conn:
+        conn.sendall(data)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("/feeds/all.rss.xml%00", 400),
+        ("/%00", 400),
+        ("/feeds/%0a.json", 400),
+        ("/feeds/%ff%fe.json", 400),
+        ("/" + "a" * 256, 404),
+        ("/feeds/" + "%e9%87%91" * 100 + ".json", 404),
+        ("/" + "a" * 5000, 414),
+        ("/" + "a/" * 3000, 414),
+        ("feeds/all.json", 400),
+    ],
+)
+def test_bad_paths_get_a_status_not_a_dropped_connection(
+    server: OutputServer, target: str, status: int
+) -> None:
+    answer = raw(server, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:80]
+
+
+def test_future_if_modified_since_gets_the_full_response(server: OutputServer) -> None:
+    url = server.url + "feeds/all.atom.xml"
+    for since in ("Fri, 01 Jan 2100 00:00:00 GMT", "Fri, 01 Jan 2100 00:00:00 -0000"):
+        status, _, body = get(url, **{"If-Modified-Since": since})
+        assert status == 200 and body == (server.root / "feeds/all.atom.xml").read_bytes()
+
+
+def test_slow_or_idle_clients_are_cut_off_and_connections_bounded(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("hi", encoding="utf-8")
+    with OutputServer(tmp_path, port=0, quiet=True, max_connections=2, header_seconds=0.5) as srv:
+        srv.start()
+        host, port = srv.server_address[:2]
+        slow = [socket.create_connection((str(host), port), timeout=5) for _ in range(2)]
+        for conn in slow:  # a byte now and then: each recv is quick, the headers never end
+            conn.sendall(b"GET / HTTP/1.1\r\n")
+        over = raw(srv, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert over.startswith(b"HTTP/1.1 503 ")
+        for _ in range(4):
+            for conn in slow:
+                with contextlib.suppress(OSError):
+                    conn.sendall(b"X")
+            time.sleep(0.2)
+        for conn in slow:  # closed by the server: end of stream, or a reset for the drip
+            with contextlib.suppress(ConnectionResetError):
+                assert conn.recv(1024) == b""
+            conn.close()
+        answer = raw(srv, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        srv.shutdown()
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def test_serve_refuses_a_missing_output_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--output", str(tmp_path / "nope"), "--port", "0"])
+    assert result.exit_code == 2
+    assert "is not a folder" in result.output

@@ -29,7 +29,7 @@ def page(out: Path) -> html.HtmlElement:
 
 def rows(out: Path) -> dict[str, html.HtmlElement]:
     return {
-        row.findtext(".//span[@class='name']"): row
+        row.xpath("string(.//span[@class='name'])"): row
         for row in page(out).xpath("//div[@class='feed']")
     }
 
@@ -41,9 +41,11 @@ def test_every_category_with_count_newest_date_and_links(out: Path) -> None:
     for name in CATEGORY_NAMES:
         meta = found[name].findtext(".//span[@class='meta']")
         assert meta.startswith(f"{counts[name]} post"), (name, meta)
-        links = {a.text: a.get("href") for a in found[name].xpath(".//a")}
+        links = {a.text: a.get("href") for a in found[name].xpath(".//span[@class='links']/a")}
         assert set(links) == {"RSS", "Atom", "JSON"}
-        for href in links.values():
+        (page_link,) = found[name].xpath(".//span[@class='name']/a/@href")
+        assert page_link == links["RSS"].replace(".rss.xml", ".html")
+        for href in [*links.values(), page_link]:
             assert (out / href).is_file(), href
     # 金融 holds a1 (2024-03-01 09:00) and a2 (03-02 10:30): the newer one, in site time
     assert found["金融"].findtext(".//span[@class='meta']").endswith("newest 2024-03-02 10:30")
@@ -53,10 +55,13 @@ def test_hierarchy_is_a_tree(out: Path) -> None:
     doc = page(out)
 
     def parent_name(name: str) -> list[str]:
-        return doc.xpath(
-            "//li[div/span[@class='name']=$n]/parent::ul/parent::li/div/span[@class='name']/text()",
-            n=name,
-        )
+        return [
+            parent.text_content()
+            for parent in doc.xpath(
+                "//li[div/span[@class='name']=$n]/parent::ul/parent::li/div/span[@class='name']",
+                n=name,
+            )
+        ]
 
     assert parent_name("银行") == ["金融"]
     assert parent_name("股市") == ["金融"]
@@ -110,9 +115,18 @@ def test_category_cycle_still_lists_every_category() -> None:
     assert set(flatten(tree)) == {"A", "B"}
 
 
+@pytest.fixture(scope="module")
+def out_with_xsl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("site-xsl")
+    build_corpus(root, feed_xsl=True)
+    return root / "out"
+
+
 @pytest.mark.parametrize("feed", ["feeds/all.rss.xml", "feeds/category/jin-rong.atom.xml"])
-def test_stylesheet_shows_title_subscribe_url_items_dates_thumbnails(out: Path, feed: str) -> None:
-    path = out / feed
+def test_stylesheet_shows_title_subscribe_url_items_dates_thumbnails(
+    out_with_xsl: Path, feed: str
+) -> None:
+    path = out_with_xsl / feed
     doc = etree.parse(str(path))
     (pi,) = [n for n in doc.xpath("/processing-instruction('xml-stylesheet')")]
     xsl = etree.parse(str((path.parent / pi.get("href")).resolve()))

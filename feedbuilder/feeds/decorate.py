@@ -1,7 +1,8 @@
-"""What feedgen cannot add to a rendered RSS or Atom feed: a browser stylesheet, WebSub, poll hints.
+"""What feedgen cannot add to an RSS or Atom feed: branding, WebSub, poll hints, a stylesheet.
 
-- ``<?xml-stylesheet?>`` pointing at the shared XSL, by a relative href so the same bytes work
-  wherever the output dir is served;
+- Feedly's ``webfeeds:`` icon, logo, cover and accent colour;
+- ``<?xml-stylesheet?>`` pointing at the shared XSL when ``feed_xsl`` is on, by a relative href
+  so the same bytes work wherever the output dir is served;
 - ``rel="hub"`` links when a WebSub hub is configured (feedgen drops non-self links in RSS);
 - RSS ``ttl`` and ``sy:updatePeriod``/``sy:updateFrequency`` from ``refresh_minutes`` (feedgen's
   syndication extension misspells them ``sy:UpdatePeriod``).
@@ -14,9 +15,11 @@ import posixpath
 from lxml import etree
 
 from ..config import Config
-from .render import serialize
+from ..models import FeedSpec
+from .items import feed_icon, feed_logo
+from .render import ATOM_NS, serialize
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
+WEBFEEDS_NS = "http://webfeeds.org/rss/1.0"
 SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
 XSL_PATH = "feeds/feed.xsl"
 _MINUTES = (("hourly", 60), ("daily", 24 * 60), ("weekly", 7 * 24 * 60))
@@ -35,16 +38,38 @@ def update_hint(minutes: int) -> tuple[str, int]:
     return "weekly", 1
 
 
-def decorate(root: etree._Element, rel_path: str, fmt: str, config: Config) -> bytes:
-    """The feed ``root`` (written to ``rel_path``) with stylesheet, hub and poll hints, as bytes."""
+def decorate(
+    root: etree._Element, spec: FeedSpec, rel_path: str, fmt: str, config: Config
+) -> bytes:
+    """The feed ``root`` (written to ``rel_path``) with branding, hub, poll hints and stylesheet,
+    as bytes."""
+    webfeeds = _webfeeds(spec, config)
     if fmt == "rss":
-        _decorate_rss(root, config)
+        _decorate_rss(root, webfeeds, config)
     else:
-        _decorate_atom(root, config)
-    href = stylesheet_href(rel_path)
-    stylesheet = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
-    root.addprevious(stylesheet)
+        _decorate_atom(root, webfeeds, config)
+    if config.feed_xsl:
+        href = stylesheet_href(rel_path)
+        stylesheet = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
+        root.addprevious(stylesheet)
     return serialize(root)
+
+
+def _webfeeds(spec: FeedSpec, config: Config) -> list[etree._Element]:
+    """Feedly's elements for the configured icon, logo, cover and accent colour."""
+    elements = []
+    for name, value in (("icon", feed_icon(spec, config)), ("logo", feed_logo(spec, config))):
+        if value:
+            element = etree.Element(f"{{{WEBFEEDS_NS}}}{name}")
+            element.text = value
+            elements.append(element)
+    if config.cover_image:
+        elements.append(etree.Element(f"{{{WEBFEEDS_NS}}}cover", image=config.cover_image))
+    if config.accent_color:
+        element = etree.Element(f"{{{WEBFEEDS_NS}}}accentColor")
+        element.text = config.accent_color
+        elements.append(element)
+    return elements
 
 
 def _insert_before_items(parent: etree._Element, elements: list[etree._Element], item: str) -> None:
@@ -54,10 +79,10 @@ def _insert_before_items(parent: etree._Element, elements: list[etree._Element],
         parent.insert(index + offset, element)
 
 
-def _decorate_rss(root: etree._Element, config: Config) -> None:
+def _decorate_rss(root: etree._Element, webfeeds: list[etree._Element], config: Config) -> None:
     channel = root.find("channel")
     assert channel is not None, "feedgen always writes a channel"
-    added: list[etree._Element] = []
+    added: list[etree._Element] = list(webfeeds)
     if config.websub_hub:
         added.append(etree.Element(f"{{{ATOM_NS}}}link", href=config.websub_hub, rel="hub"))
     if config.refresh_minutes:
@@ -70,10 +95,15 @@ def _decorate_rss(root: etree._Element, config: Config) -> None:
         sy_frequency.text = str(frequency)
         added += [ttl, sy_period, sy_frequency]
     _insert_before_items(channel, added, "item")
-    etree.cleanup_namespaces(root, top_nsmap={"atom": ATOM_NS, "sy": SY_NS})
+    etree.cleanup_namespaces(
+        root, top_nsmap={"atom": ATOM_NS, "sy": SY_NS, "webfeeds": WEBFEEDS_NS}
+    )
 
 
-def _decorate_atom(root: etree._Element, config: Config) -> None:
+def _decorate_atom(root: etree._Element, webfeeds: list[etree._Element], config: Config) -> None:
+    added = list(webfeeds)
     if config.websub_hub:
-        hub = etree.Element(f"{{{ATOM_NS}}}link", href=config.websub_hub, rel="hub")
-        _insert_before_items(root, [hub], f"{{{ATOM_NS}}}entry")
+        added.append(etree.Element(f"{{{ATOM_NS}}}link", href=config.websub_hub, rel="hub"))
+    _insert_before_items(root, added, f"{{{ATOM_NS}}}entry")
+    if webfeeds:  # declared on the root (only then: cleaning up would drop feedgen's unused ones)
+        etree.cleanup_namespaces(root, top_nsmap={"webfeeds": WEBFEEDS_NS})

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..config import Config
 from ..models import FeedSpec, Post
-from .render import content_with_thumbnail
+from .items import content_with_thumbnail, feed_icon, thumbnail_url
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -35,8 +35,9 @@ def _item(post: Post, config: Config) -> dict[str, Any]:
     }
     if post.body.summary:
         item["summary"] = post.body.summary
-    if post.thumbnail is not None:
-        item["image"] = post.thumbnail.url
+    image = thumbnail_url(post, config)
+    if image is not None:
+        item["image"] = image
     tags = list(dict.fromkeys([*meta.category_names(), *meta.tags]))
     if tags:
         item["tags"] = tags
@@ -55,6 +56,9 @@ def render_json(spec: FeedSpec, posts: Sequence[Post], config: Config) -> bytes:
         "authors": [{"name": config.site_author}],
         "items": [_item(post, config) for post in posts],
     }
+    icon = feed_icon(spec, config)
+    if icon:
+        feed["icon"] = feed["favicon"] = icon
     if config.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": config.websub_hub}]
     return (json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()

@@ -6,7 +6,8 @@ feedgen 1.0.0 traps, each worked around here and pinned in tests/test_render.py:
 - ``description()`` becomes Atom ``content`` unless ``isSummary=True``;
 - the RSS channel ``<link>`` is the last link added: the alternate link goes last;
 - entry links lose every attribute but ``href`` (python-feedgen#135): Atom entry links are
-  rebuilt with lxml after rendering.
+  rebuilt with lxml after rendering;
+- ``image()`` sets the Atom logo too: it is called for RSS only.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from lxml import etree
 from .. import __version__
 from ..config import Config
 from ..models import FeedSpec, Post, Thumbnail
+from .items import content_with_thumbnail, feed_icon, feed_logo, thumbnail_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FALLBACK_IMAGE_TYPE = "image/jpeg"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-FORMATS = ("rss", "atom")
 GENERATOR_URI = "https://pypi.org/project/feedbuilder/"
 
 
@@ -43,19 +44,6 @@ def atom_id(post_id: str) -> str:
         return uuid.UUID(post_id).urn
     except ValueError:
         return uuid.uuid5(uuid.NAMESPACE_URL, post_id).urn
-
-
-def content_with_thumbnail(post: Post, config: Config) -> str:
-    """The content, led by the thumbnail when the body has no image of its own."""
-    html = post.body.content_html
-    thumb = post.thumbnail
-    if config.thumbnail_in_content and thumb is not None and post.body.first_image is None:
-        html = f'<p><img src="{_attr(thumb.url)}" alt=""></p>\n{html}'
-    return html
-
-
-def _attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 def _image_type(thumb: Thumbnail) -> str:
@@ -77,6 +65,7 @@ def _generator(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) 
     fg.language(config.language)
     fg.description(spec.description)  # RSS description, Atom subtitle
     fg.generator("feedbuilder", __version__, GENERATOR_URI)
+    _brand(fg, spec, config, fmt)
     fg.updated(newest)
     fg.lastBuildDate(newest)
     if posts:
@@ -107,14 +96,29 @@ def _generator(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) 
             type="CDATA" if fmt == "rss" else "html",
         )
         thumb = post.thumbnail
-        if thumb is not None:
-            fe.enclosure(thumb.url, 0, _image_type(thumb))
-            fe.media.thumbnail(url=thumb.url, group=None)
-            fe.media.content(url=thumb.url, medium="image", type=_image_type(thumb), group=None)
+        url = thumbnail_url(post, config)
+        if thumb is not None and url is not None:
+            fe.enclosure(url, 0, _image_type(thumb))
+            fe.media.thumbnail(url=url, group=None)
+            fe.media.content(url=url, medium="image", type=_image_type(thumb), group=None)
     return fg
 
 
-def _fix_atom_links(root: etree._Element, posts: Sequence[Post]) -> None:
+def _brand(fg: FeedGenerator, spec: FeedSpec, config: Config, fmt: str) -> None:
+    """Atom ``icon``/``logo``; RSS ``image`` (the logo, else the icon), titled and linked as the
+    channel is, which is what the RSS spec asks of it."""
+    icon, logo = feed_icon(spec, config), feed_logo(spec, config)
+    if fmt == "rss":
+        if logo or icon:
+            fg.image(url=logo or icon, title=spec.title, link=config.base_url)
+        return
+    if icon:
+        fg.icon(icon)
+    if logo:
+        fg.logo(logo)
+
+
+def _fix_atom_links(root: etree._Element, posts: Sequence[Post], config: Config) -> None:
     """Rebuild each entry's links with the attributes feedgen drops (python-feedgen#135)."""
     entries = root.findall(f"{{{ATOM_NS}}}entry")
     for entry, post in zip(entries, posts, strict=True):
@@ -124,9 +128,10 @@ def _fix_atom_links(root: etree._Element, posts: Sequence[Post]) -> None:
             entry.remove(link)
         links = [{"rel": "alternate", "type": "text/html", "href": post.meta.link}]
         thumb = post.thumbnail
-        if thumb is not None:
+        url = thumbnail_url(post, config)
+        if thumb is not None and url is not None:
             links.append(
-                {"rel": "enclosure", "type": _image_type(thumb), "length": "0", "href": thumb.url}
+                {"rel": "enclosure", "type": _image_type(thumb), "length": "0", "href": url}
             )
         for offset, attrs in enumerate(links):
             element = etree.Element(f"{{{ATOM_NS}}}link", attrs)
@@ -140,7 +145,7 @@ def render_tree(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str)
         return etree.fromstring(fg.rss_str(pretty=False), etree.XMLParser(strip_cdata=False))
     if fmt == "atom":
         root = etree.fromstring(fg.atom_str(pretty=False))
-        _fix_atom_links(root, posts)
+        _fix_atom_links(root, posts, config)
         return root
     raise ValueError(f"unknown feed format {fmt!r}")
 

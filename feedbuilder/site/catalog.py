@@ -47,12 +47,15 @@ class FeedEntry:
 
 @dataclass
 class Catalog:
-    """Every feed's entry, by kind, and the categories arranged as a tree."""
+    """Every feed's entry, by kind, and the categories arranged as a tree: ``tree`` shows a
+    category under each of its parents, ``outline`` under its first only (each feed once, to
+    subscribe to)."""
 
     all: FeedEntry
     categories: list[FeedEntry]
     tags: list[FeedEntry]
     tree: list[FeedEntry]
+    outline: list[FeedEntry]
 
 
 def catalog(specs: Sequence[FeedSpec]) -> Catalog:
@@ -63,7 +66,8 @@ def catalog(specs: Sequence[FeedSpec]) -> Catalog:
         by_kind[entry.kind].append(entry)
     (everything,) = by_kind["all"]
     categories = by_kind["category"]
-    return Catalog(everything, categories, by_kind["tag"], _tree(categories))
+    tags = by_kind["tag"]
+    return Catalog(everything, categories, tags, _tree(categories), _tree(categories, once=True))
 
 
 def has_parent(entry: FeedEntry) -> bool:
@@ -71,8 +75,8 @@ def has_parent(entry: FeedEntry) -> bool:
     return bool(entry.spec.category and entry.spec.category.parents)
 
 
-def _tree(categories: Sequence[FeedEntry]) -> list[FeedEntry]:
-    """Categories under their parents (a category under each parent it has).
+def _tree(categories: Sequence[FeedEntry], once: bool = False) -> list[FeedEntry]:
+    """Categories under their parents (under each parent it has, or with ``once`` its first).
 
     Tree nodes are copies, so one category may sit in several places; a cycle in the
     front matter (``A/B`` in one post, ``B/A`` in another) is cut where it would repeat.
@@ -81,7 +85,8 @@ def _tree(categories: Sequence[FeedEntry]) -> list[FeedEntry]:
     children: dict[str, list[str]] = {}
     for entry in categories:
         assert entry.spec.category is not None
-        for path in entry.spec.category.parents:
+        parents = entry.spec.category.parents
+        for path in parents[:1] if once else parents:
             children.setdefault(path[-1], []).append(entry.name)
     placed: set[str] = set()
 
