@@ -522,7 +522,7 @@ def build(
             try:
                 unchanged = _unchanged(cache, key, now, config) if cache and key else None
                 if unchanged is not None:
-                    unchanged.problems.extend(warnings)
+                    unchanged.problems.extend(warnings + _announce(config))
                     return unchanged
                 plan_ = plan(config, now, cache, listing)
             except CacheError as exc:
@@ -532,12 +532,21 @@ def build(
                 cache = None
                 plan_ = plan(config, now, None, listing)
             report, outputs = _write(plan_, config, cache, warnings)
+            report.problems.extend(_announce(config))
             if cache is not None:
                 _remember(cache, key, plan_, outputs, config, report)
         finally:
             if cache is not None:
                 cache.close()
     return report
+
+
+def _announce(config: Config) -> list[Problem]:
+    """WebSub: ping the hub for the feeds not yet announced as they now are (the output is
+    final; still under the lock, which guards the state file)."""
+    from .output.websub import announce_changes
+
+    return announce_changes(config.output_dir, config.websub_hub, config.feeds_url)
 
 
 def listing_key(listing: Listing, doubt_after: int) -> str | None:
