@@ -246,7 +246,8 @@ def _fresh_scans(
 def _collect(result: Scan, ref: PostRef | None, problems: list[Problem]) -> None:
     result.problems.extend(problems)
     if ref is None:
-        result.posts_skipped += 1
+        if problems:  # no problem: not a post at all (a Hexo draft, `published: false`)
+            result.posts_skipped += 1
     else:
         result.posts_read += 1
         result.refs.append(ref)

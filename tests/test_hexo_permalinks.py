@@ -328,12 +328,17 @@ def test_hexo_reads_only_its_own_keys() -> None:
     assert any("no date" in p.reason for p in problems)
 
 
+def test_untitled_hexo_posts_are_titled_by_their_file() -> None:
+    meta, problems = post(hexo_config(":title/"), "notes/Hello World.md", {"date": "2020-01-01"})
+    assert meta.title == "Hello World" and "no title" in problems[0].reason
+
+
 def test_hexo_drafts_in_posts_are_left_out() -> None:
     config = hexo_config(":title/")
     meta, problems = normalise_meta(
         SourcePost("a.md", {**HELLO, "published": "false"}, "", 0), config, NOW
     )
-    assert meta is None and "draft" in problems[0].reason
+    assert meta is None and problems == []
 
 
 # --- which files are posts, slugs, URLs ------------------------------------------------------

@@ -161,10 +161,14 @@ def normalise_meta(
         problems.append(Problem(source.rel_path, reason))
 
     if config.hexo is not None and meta.get("published") in _FALSE:
-        warn("published: false (a Hexo draft); not in the feeds")
-        return None, problems
+        return None, []  # a draft, as Hexo sees it: not a post, and no problem
     try:
         title = _text_field(meta.get("title"), "title")
+        if not title and config.hexo is not None:  # Hexo publishes it all the same
+            title = posixpath.basename(
+                parse_filename(config.hexo.new_post_name, source.rel_path)["title"]
+            )
+            warn("no title; titled by its file name")
         if not title:
             raise SkipPost("no title")
         if config.hexo is None:
