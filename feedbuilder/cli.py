@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, load_settings
 from .listing import list_categories, table
 from .models import BuildReport, Problem, Severity
 from .output.writer import LockedError, OutputError
@@ -46,12 +46,24 @@ def _display(problem: Problem, config: Config) -> str:
     return str(Problem(shown, problem.reason, problem.severity, problem.line))
 
 
-def _config(ctx_options: dict[str, Any]) -> Config:
+def _config(ctx_options: dict[str, Any], verbose: bool = False) -> Config:
     config_file = ctx_options.pop("config_file")
     try:
-        return load_config(config_file, overrides=ctx_options)
+        settings = load_settings(config_file, overrides=ctx_options)
     except ConfigError as exc:
         raise click.UsageError(f"configuration: {exc}") from None
+    if verbose:  # which file each setting came from
+        for key, source in sorted(settings.sources.items()):
+            value = getattr(settings.config, key)
+            shown = (
+                "(Hexo's rules)"
+                if key == "hexo"
+                else repr(str(value) if isinstance(value, Path) else value)
+            )
+            click.echo(f"feedbuilder: {key} = {shown} from {source}", err=True)
+        for note in settings.notes:
+            click.echo(f"feedbuilder: {note}", err=True)
+    return settings.config
 
 
 @contextlib.contextmanager
@@ -80,7 +92,15 @@ common_options = [
         type=click.Path(path_type=Path),
         help="Config file (default: feedbuilder.toml, else [tool.feedbuilder] in pyproject.toml).",
     ),
-    click.option("--limit", "items_per_feed", type=click.IntRange(min=1), help="Items per feed."),
+    click.option(
+        "--site",
+        "site_dir",
+        type=click.Path(path_type=Path),
+        help="A Hexo site's root: read its _config.yml (default: the current folder, if one).",
+    ),
+    click.option(
+        "--limit", "items_per_feed", type=click.IntRange(min=0), help="Items per feed (0: all)."
+    ),
     click.option("--site-url", "site_url", help="Site URL, the base for links."),
     click.option("--timezone", "timezone", help="IANA time zone for naive dates."),
 ]
@@ -146,7 +166,7 @@ def build_command(
     quiet: bool, strict: bool, wait: float, no_cache: bool, verbose: bool, **options: Any
 ) -> None:
     """Build every feed into the output folder."""
-    config = _config(options)
+    config = _config(options, verbose)
     try:
         with config_errors(), observed(verbose, quiet):
             report = build(config, wait_seconds=wait, use_cache=not no_cache)
@@ -175,7 +195,7 @@ def build_command(
 @verbose_option
 def check_command(verbose: bool, **options: Any) -> None:
     """Read and render everything, write nothing; exit 1 when there is any problem."""
-    config = _config(options)
+    config = _config(options, verbose)
     with config_errors(), observed(verbose):
         report = check(config)
     _print_problems(report, config, quiet=False)

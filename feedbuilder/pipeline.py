@@ -42,6 +42,7 @@ from .cache import (
 from .collect.files import PostFile, find_post_files, read_post
 from .config import Config, ConfigError
 from .feeds.plan import dedupe, plan_feeds
+from .hexo.rules import is_post
 from .models import (
     BuildReport,
     Category,
@@ -179,7 +180,10 @@ def list_posts(config: Config) -> Listing:
     """
     if not config.posts_dir.is_dir():
         raise ConfigError(f"posts_dir: {config.posts_dir} is not a folder")
-    return find_post_files(config.posts_dir, config.follow_symlinks)
+    files, problems = find_post_files(config.posts_dir, config.follow_symlinks)
+    if config.hexo is not None:  # a Hexo site's drafts, assets and partials are not posts
+        files = [file for file in files if is_post(file.rel_path, config.hexo)]
+    return files, problems
 
 
 def scan(
@@ -242,7 +246,8 @@ def _fresh_scans(
 def _collect(result: Scan, ref: PostRef | None, problems: list[Problem]) -> None:
     result.problems.extend(problems)
     if ref is None:
-        result.posts_skipped += 1
+        if problems:  # no problem: not a post at all (a Hexo draft, `published: false`)
+            result.posts_skipped += 1
     else:
         result.posts_read += 1
         result.refs.append(ref)

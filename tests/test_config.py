@@ -42,7 +42,7 @@ def test_overrides_win(tmp_path: Path) -> None:
     [
         ({"site_tittle": "x"}, "site_tittle"),
         ({"items_per_feed": "ten"}, "items_per_feed"),
-        ({"items_per_feed": 0}, "items_per_feed"),
+        ({"items_per_feed": -1}, "items_per_feed"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"site_url": "example.com"}, "site_url"),
         ({"permalink": "{year}/{nope}/"}, "permalink"),

@@ -246,7 +246,7 @@ def test_version_and_help() -> None:
     assert (
         helptext.returncode == 0 and "--posts" in helptext.stdout and "--strict" in helptext.stdout
     )
-    bad = run_cli("build", "--limit", "0")
+    bad = run_cli("build", "--limit", "-1")
     assert bad.returncode == 2
 
 

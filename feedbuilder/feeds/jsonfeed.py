@@ -28,11 +28,14 @@ def _item(post: Post, config: Config) -> dict[str, Any]:
         "id": meta.id,
         "url": meta.link,
         "title": meta.title,
-        "content_html": content_with_thumbnail(post, config),
         "date_published": meta.published.isoformat(timespec="seconds"),
         "date_modified": meta.updated.isoformat(timespec="seconds"),
         "authors": [{"name": meta.author or config.site_author}],
     }
+    if config.full_content:
+        item["content_html"] = content_with_thumbnail(post, config)
+    else:  # JSON Feed needs content_html or content_text
+        item["content_text"] = post.body.summary or meta.title
     if post.body.summary:
         item["summary"] = post.body.summary
     image = thumbnail_url(post, config)

@@ -7,7 +7,8 @@ any is parsed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from ..config import Config
 from ..models import Category, FeedSpec, PostRef, Problem, Severity
@@ -17,6 +18,15 @@ from ..normalise.categories import assign_slugs, build_categories
 def newest_first_key(ref: PostRef) -> tuple[int, str]:
     """Sort key: newest published first, ties broken by id so order never depends on input."""
     return (-ref.published, ref.id)
+
+
+def newest_updated_key(ref: PostRef) -> tuple[int, str]:
+    """Sort key for ``order_by = "-updated"``: newest update first, ties as above."""
+    return (-ref.updated * 2**64 - ref.published, ref.id)  # (-updated, -published) as one int
+
+
+def feed_order(config: Config) -> Callable[[PostRef], tuple[int, str]]:
+    return newest_updated_key if config.order_by == "-updated" else newest_first_key
 
 
 def dedupe(refs: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
@@ -72,17 +82,25 @@ def _feed(
     category: Category | None,
     ordered: Sequence[PostRef],
     limit: int,
+    by_date: bool = True,
 ) -> FeedSpec:
-    """A feed of the first ``limit`` of ``ordered``, its posts already sorted newest first."""
+    """A feed of the first ``limit`` (0: all) of ``ordered``, its posts already in order."""
     return FeedSpec(
         key=key,
         title=title,
         description=description,
         category=category,
-        post_ids=tuple(r.id for r in ordered[:limit]),
+        post_ids=tuple(r.id for r in ordered[: limit or None]),
         post_count=len(ordered),
-        newest=ordered[0].published_at() if ordered else None,
+        newest=_newest(ordered, by_date),
     )
+
+
+def _newest(ordered: Sequence[PostRef], by_date: bool) -> datetime | None:
+    """The newest published date: the first post's when the feed is newest first."""
+    if not ordered:
+        return None
+    return (ordered[0] if by_date else min(ordered, key=newest_first_key)).published_at()
 
 
 def plan_feeds(
@@ -92,7 +110,7 @@ def plan_feeds(
     # Posts share a few hundred category sets: each is looked at once, not once per post.
     names = {ref.categories: ref.category_names() for ref in refs}
     categories = build_categories((p for paths in names for p in paths), config.category_map)
-    refs = sorted(refs, key=newest_first_key)  # once: every member list is then in order
+    refs = sorted(refs, key=feed_order(config))  # once: every member list is then in order
     members: dict[str, list[PostRef]] = {name: [] for name in categories}
     for ref in refs:
         for name in names[ref.categories]:
@@ -100,7 +118,8 @@ def plan_feeds(
     limit = config.items_per_feed
     site = config.site_title
     description = config.description or f"All posts from {site}"
-    specs = [_feed("all", site, description, None, refs, limit)]
+    by_date = config.order_by == "-date"
+    specs = [_feed("all", site, description, None, refs, limit, by_date)]
     for name, category in categories.items():
         settings = config.category_settings(category)
         specs.append(
@@ -111,6 +130,7 @@ def plan_feeds(
                 category,
                 members[name],
                 settings.items_per_feed or limit,
+                by_date,
             )
         )
     if config.tag_feeds:
@@ -121,10 +141,10 @@ def plan_feeds(
 def plan_tag_feeds(refs: Sequence[PostRef], config: Config) -> list[FeedSpec]:
     """One feed per tag under ``feeds/tag/``; a tag is a flat :class:`Category` (no parents)."""
     members: dict[str, list[PostRef]] = {}
-    for ref in sorted(refs, key=newest_first_key):
+    for ref in sorted(refs, key=feed_order(config)):
         for tag in ref.tags:
             members.setdefault(tag, []).append(ref)
-    slugs = assign_slugs(members, {})
+    slugs = assign_slugs(members, config.tag_map)
     site = config.site_title
     return [
         _feed(
@@ -134,6 +154,7 @@ def plan_tag_feeds(refs: Sequence[PostRef], config: Config) -> list[FeedSpec]:
             Category(tag, slugs[tag]),
             members[tag],
             config.items_per_feed,
+            config.order_by == "-date",
         )
         for tag in sorted(members)
     ]

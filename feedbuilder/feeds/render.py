@@ -91,10 +91,11 @@ def _generator(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) 
         for name in [*meta.category_names(), *meta.tags]:
             fe.category(term=name, label=name)
         fe.description(post.body.summary or meta.title, isSummary=True)
-        fe.content(
-            content_with_thumbnail(post, config).replace("]]>", "]]&gt;"),
-            type="CDATA" if fmt == "rss" else "html",
-        )
+        if config.full_content:
+            fe.content(
+                content_with_thumbnail(post, config).replace("]]>", "]]&gt;"),
+                type="CDATA" if fmt == "rss" else "html",
+            )
         thumb = post.thumbnail
         url = thumbnail_url(post, config)
         if thumb is not None and url is not None:
