@@ -39,13 +39,16 @@ class _TextResolver(BaseResolver):
     """Resolves plain scalars to null or string only: no bools, numbers or timestamps."""
 
 
+# The words YAML reads as null; for label keys (TEXT_KEYS) all but "~" are read as text.
+NULL_WORDS = frozenset({"~", "null", "Null", "NULL"})
 _TextResolver.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), [*"~nN", ""]
+    "tag:yaml.org,2002:null",
+    re.compile("^(?:" + "|".join(map(re.escape, sorted(NULL_WORDS))) + "|)$"),
+    [*{word[0] for word in NULL_WORDS}, ""],
 )
 # Keys whose values are labels: a literal `null` there is the text "null" (RSSHub writes
 # `title: null` for untitled items), like any other scalar YAML would retype.
 TEXT_KEYS = frozenset({"title", "author", "categories", "category", "tags"})
-_NULL_WORDS = re.compile(r"^\s*(?:null|Null|NULL)\s*$")
 
 
 class TextLoader(CParser, SafeConstructor, _TextResolver):
@@ -89,13 +92,11 @@ _SIMPLE_KEY = re.compile(r"([A-Za-z_][\w-]*):(?: +(.*))?", re.ASCII)
 _SIMPLE_ITEM = re.compile(r"( *)- +(.*)")
 _SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)' *")
 _DOUBLE_QUOTED = re.compile(r'"([^"\\]*)" *')
-# Plain scalars: no indicator first, no ": " or " #" inside, no ":" last.
-_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:(?!: | #).)*?(?<!:) *")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # What libyaml refuses or reads as a line break (NEL, LS, PS), a BOM, and tabs: let it decide.
 _NOT_SIMPLE = re.compile(
     r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-_NULLS = frozenset({"~", "null", "Null", "NULL"})  # what _TextResolver reads as null
 
 
 class _NotSimple(Exception):
@@ -108,10 +109,24 @@ def _simple_scalar(value: str) -> str | None:
         return match.group(1).replace("''", "'")
     if match := _DOUBLE_QUOTED.fullmatch(value):
         return match.group(1)
-    if _PLAIN.fullmatch(value):
+    if _is_plain(value):
         value = value.rstrip(" ")
-        return None if value in _NULLS else value
+        return None if value in NULL_WORDS else value
     raise _NotSimple
+
+
+def _is_plain(value: str) -> bool:
+    """A one-line plain scalar: no indicator or space first, no ``": "`` or ``" #"`` inside,
+    no ``:`` last (checked without a pattern: one that looked ahead at every character was
+    quadratic on long lines)."""
+    return (
+        bool(value)
+        and value[0] not in _INDICATORS
+        and not value[0].isspace()
+        and ": " not in value
+        and " #" not in value
+        and not value.rstrip(" ").endswith(":")
+    )
 
 
 def simple_yaml(text: str) -> dict[str, Any] | None:
@@ -140,7 +155,7 @@ def _read_simple(lines: list[str]) -> dict[str, Any]:
             continue
         if match := _SIMPLE_KEY.fullmatch(line):
             name, value, items = match.group(1), match.group(2), None
-            if name in _NULLS:
+            if name in NULL_WORDS:
                 raise _NotSimple
             if value is None or not value.strip():
                 key, result[name] = name, None
@@ -159,16 +174,20 @@ def _read_simple(lines: list[str]) -> dict[str, Any]:
     return result
 
 
+def _libyaml(text: str) -> Any:
+    loader = TextLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_yaml(text: str, first_line: int) -> Any:
     simple = simple_yaml(text)
     if simple is not None:
         return simple
     try:
-        loader = TextLoader(text)
-        try:
-            value = loader.get_single_data()
-        finally:
-            loader.dispose()
+        value = _libyaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None
@@ -198,10 +217,26 @@ def _keep_null_text(metadata: dict[str, Any], fm: str) -> dict[str, Any]:
     """Give label keys whose value was the word ``null`` that text back (see TEXT_KEYS)."""
     for key in TEXT_KEYS & metadata.keys():
         if metadata[key] is None:
-            line = re.search(rf"^{re.escape(key)}\s*:(.*)$", fm, re.MULTILINE)
-            if line and _NULL_WORDS.match(line.group(1)):
-                metadata[key] = line.group(1).strip()
+            word = _top_level_value(fm, key)
+            if word is not None and word != "~" and word in NULL_WORDS:
+                metadata[key] = word
     return metadata
+
+
+def _top_level_line(fm: str, key: str) -> int | None:
+    """The 0-based line of ``key:`` at the start of a line of ``fm``, if any."""
+    for number, line in enumerate(fm.split("\n")):
+        if line.startswith(key) and line[len(key) :].lstrip(" \t").startswith(":"):
+            return number
+    return None
+
+
+def _top_level_value(fm: str, key: str) -> str | None:
+    number = _top_level_line(fm, key)
+    if number is None:
+        return None
+    line = fm.split("\n")[number]
+    return line[len(key) :].lstrip(" \t")[1:].strip()
 
 
 def lenient_load(text: str) -> dict[str, Any]:
