@@ -203,8 +203,7 @@ def read_post(
         split = split_post(text, max_front_matter_bytes)
     except FrontMatterError as exc:
         return fail(exc.reason, exc.line)
-    if split.lenient:
-        problems.append(Problem(rel, "invalid YAML, recovered with lenient front matter", line=2))
+    problems.extend(Problem(rel, reason, line=line) for line, reason in split.notes)
     post = SourcePost(
         rel_path=rel,
         metadata=split.metadata,

@@ -3,14 +3,13 @@
 The loader only ever builds plain mappings, lists and strings (and ``None`` for an empty
 or ``null`` value): scalars keep the text as written, so ``title: 12_00`` stays "12_00"
 instead of YAML 1.1's integer 1200, and dates are parsed by :mod:`..normalise.dates`.
-When YAML fails on the simple ``key: value`` / ``- item`` shape scrapers write, a lenient
-line reader recovers it.
+When YAML fails, :mod:`.lenient` recovers the structure a person would read, entry by entry.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import frontmatter
@@ -19,7 +18,11 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 from yaml.resolver import BaseResolver
 
+from .lenient import FAILED, recover
+
 MAX_NODES = 10_000
+MAX_NOTES = 10  # recovered lines reported one by one; the rest are counted
+RECOVERED = "recovered with lenient front matter"  # in the warning of every recovered post
 
 
 class FrontMatterError(ValueError):
@@ -60,11 +63,14 @@ class TextLoader(CParser, SafeConstructor, _TextResolver):
         _TextResolver.__init__(self)
 
 
+Note = tuple[int | None, str]  # (1-based line in the file, when known; reason)
+
+
 @dataclass(frozen=True, slots=True)
 class Split:
     metadata: dict[str, Any]
     body: str
-    lenient: bool
+    notes: list[Note] = field(default_factory=list)  # warnings: what was recovered
 
 
 def _count_nodes(value: Any, budget: int = MAX_NODES) -> int:
@@ -201,16 +207,34 @@ def load_yaml(text: str, first_line: int) -> Any:
     return value
 
 
-_KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*))?$")
-_ITEM_LINE = re.compile(r"^\s*-\s+(.*)$")
-_WRAPPING_QUOTES = re.compile(r"^([\"']+)(.*?)([\"']+)$", re.DOTALL)
+def strict_fragment(text: str) -> Any:
+    """One entry of front matter read by YAML exactly, or :data:`~.lenient.FAILED`.
+
+    Unsafe tags and alias bombs are refused here too: recovery never constructs objects.
+    """
+    try:
+        value = _libyaml(text)
+    except ConstructorError as exc:
+        raise UnsafeFrontMatter(f"unsafe front matter: {exc.problem}") from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return FAILED
+    _count_nodes(value)
+    return value
 
 
-def _unquote(value: str) -> str:
-    """Strip the runs of quotes scrapers wrap around titles: ``\"\"\"'转发'\"\"\"`` → ``转发``."""
-    value = value.strip()
-    match = _WRAPPING_QUOTES.match(value)
-    return match.group(2).strip() if match else value
+def lenient_load(text: str, first_line: int) -> tuple[dict[str, Any], list[Note]]:
+    """Recover front matter that YAML rejected (see :mod:`.lenient`), or raise.
+
+    ``first_line`` is the file's line number of the front matter's first line.
+    """
+    value, unread = recover(text, strict_fragment, NULL_WORDS)
+    if not isinstance(value, dict) or not value:
+        raise FrontMatterError("no key: value lines could be read")
+    _count_nodes(value)
+    notes: list[Note] = [(first_line + line - 1, reason) for line, reason in unread[:MAX_NOTES]]
+    if len(unread) > MAX_NOTES:
+        notes.append((None, f"and {len(unread) - MAX_NOTES} more front matter lines left out"))
+    return value, notes
 
 
 def _keep_null_text(metadata: dict[str, Any], fm: str) -> dict[str, Any]:
@@ -239,35 +263,6 @@ def _top_level_value(fm: str, key: str) -> str | None:
     return line[len(key) :].lstrip(" \t")[1:].strip()
 
 
-def lenient_load(text: str) -> dict[str, Any]:
-    """Read ``key: value`` lines and ``- item`` lists the way a person would, or raise."""
-    result: dict[str, Any] = {}
-    key: str | None = None
-    for raw in text.split("\n"):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        item = _ITEM_LINE.match(raw)
-        key_match = _KEY_LINE.match(raw) if not raw[:1].isspace() else None
-        if key_match:
-            key, value = key_match.group(1), (key_match.group(2) or "").strip()
-            result[key] = _unquote(value) if value else None
-        elif item and key is not None:
-            current = result.get(key)
-            if not isinstance(current, list):
-                current = [] if current is None else [current]
-            current.append(_unquote(item.group(1)))
-            result[key] = current
-        elif key is not None and isinstance(result.get(key), str | None):
-            # A continuation line: a value a scraper broke over several lines.
-            joined = " ".join(filter(None, [result.get(key), raw.strip()]))
-            result[key] = _unquote(joined)
-        else:
-            raise FrontMatterError("cannot read front matter line")
-    if not result:
-        raise FrontMatterError("empty front matter")
-    return result
-
-
 _HANDLER = frontmatter.default_handlers.YAMLHandler()  # its boundary rules; our loader
 
 
@@ -279,7 +274,8 @@ def split_post(text: str, max_front_matter: int) -> Split:
     stripped = text.lstrip()
     offset = text.count("\n", 0, len(text) - len(stripped))
     text = stripped
-    if not _HANDLER.detect(text):
+    opening = _HANDLER.FM_BOUNDARY.match(text)  # what the handler's detect() does
+    if opening is None:
         raise FrontMatterError("no front matter (the file must start with a '---' line)", 1)
     try:
         fm, body = _HANDLER.split(text)
@@ -287,17 +283,21 @@ def split_post(text: str, max_front_matter: int) -> Split:
         raise FrontMatterError("front matter is never closed (no second '---' line)", 1) from None
     if len(fm) > max_front_matter:
         raise FrontMatterError(f"front matter larger than {max_front_matter} bytes", 1)
-    lenient = False
+    first_line = offset + 1 + text.count("\n", 0, opening.end())  # the file's line of fm's first
+    notes: list[Note] = []
     try:
-        metadata = load_yaml(fm, offset + 2)
+        metadata = load_yaml(fm, first_line)
     except UnsafeFrontMatter:
         raise
     except FrontMatterError as exc:
         try:
-            metadata = lenient_load(fm)
+            metadata, notes = lenient_load(fm, first_line)
+        except UnsafeFrontMatter:
+            raise
         except FrontMatterError:
             raise exc from None
-        lenient = True
+        why = exc.reason.removeprefix("invalid YAML: ")
+        notes.insert(0, (exc.line, f"invalid YAML ({why}), {RECOVERED}"))
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
@@ -305,4 +305,4 @@ def split_post(text: str, max_front_matter: int) -> Split:
             f"front matter is a {type(metadata).__name__}, not a mapping of keys to values", 2
         )
     metadata = {str(k): v for k, v in metadata.items()}
-    return Split(_keep_null_text(metadata, fm), body, lenient)
+    return Split(_keep_null_text(metadata, fm), body, notes)
