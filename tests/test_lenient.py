@@ -142,12 +142,15 @@ def _deepest_kept(metadata: dict[str, Any]) -> Any:
     return level
 
 
-def test_values_nested_too_deep_are_left_out_with_their_line() -> None:
-    leaf = "      'deep'er'"  # YAML refuses every level, so each is read by hand
+@pytest.mark.parametrize("leaf", ["", "      'deep'er'"], ids=["YAML reads it", "recovered"])
+def test_values_nested_too_deep_are_left_out_with_their_line(leaf: str) -> None:
     metadata, notes = recovered(f"title: 'It's'\n{_nested(MAX_NESTING + 3, leaf)}\nlast: ok")
     assert metadata["last"] == "ok"
     assert _deepest_kept(metadata) == {f"k{MAX_NESTING - 1}": None}
-    assert notes == [(MAX_NESTING + 4, f"nested deeper than {MAX_NESTING} levels; left out")]
+    if leaf:  # cut while reading, at the first line too deep
+        assert notes == [(MAX_NESTING + 4, f"nested deeper than {MAX_NESTING} levels; left out")]
+    else:  # cut after YAML read it, at its key's line
+        assert notes == [(3, f"x: nested deeper than {MAX_NESTING} levels; left out")]
 
 
 def test_flow_collections_nested_too_deep_are_left_out() -> None:

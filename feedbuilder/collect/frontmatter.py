@@ -4,6 +4,8 @@ The loader only ever builds plain mappings, lists and strings (and ``None`` for 
 or ``null`` value): scalars keep the text as written, so ``title: 12_00`` stays "12_00"
 instead of YAML 1.1's integer 1200, and dates are parsed by :mod:`..normalise.dates`.
 When YAML fails, :mod:`.lenient` recovers the structure a person would read, entry by entry.
+Limits (:data:`MAX_SCALAR_CHARS`, :data:`~.lenient.MAX_NESTING`, :data:`MAX_NODES`) bound what
+any front matter can cost later stages.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 from yaml.resolver import BaseResolver
 
-from .lenient import FAILED, recover
+from .lenient import FAILED, MAX_NESTING, recover
 
 MAX_NODES = 10_000
+MAX_SCALAR_CHARS = 32_768  # the longest value in either real corpus is 563 characters
 MAX_NOTES = 10  # recovered lines reported one by one; the rest are counted
 RECOVERED = "recovered with lenient front matter"  # in the warning of every recovered post
 
@@ -70,7 +73,7 @@ Note = tuple[int | None, str]  # (1-based line in the file, when known; reason)
 class Split:
     metadata: dict[str, Any]
     body: str
-    notes: list[Note] = field(default_factory=list)  # warnings: what was recovered
+    notes: list[Note] = field(default_factory=list)  # warnings: what was recovered or cut
 
 
 def _count_nodes(value: Any, budget: int = MAX_NODES) -> int:
@@ -263,6 +266,57 @@ def _top_level_value(fm: str, key: str) -> str | None:
     return line[len(key) :].lstrip(" \t")[1:].strip()
 
 
+def enforce_limits(metadata: dict[str, Any], fm: str, first_line: int) -> list[Note]:
+    """Cut scalars over :data:`MAX_SCALAR_CHARS` and drop values nested deeper than
+    :data:`~.lenient.MAX_NESTING`, in place; one note each, at its key's line when found."""
+    if _plainly_within_limits(metadata):
+        return []
+    notes: list[Note] = []
+    for key, value in metadata.items():
+        reasons = _limit_value(metadata, key, value)
+        if reasons:
+            number = _top_level_line(fm, key)
+            line = None if number is None else first_line + number
+            notes.extend((line, f"{key}: {reason}") for reason in reasons)
+    return notes
+
+
+def _plainly_within_limits(metadata: dict[str, Any]) -> bool:
+    """The common case, checked fast: short text values and flat lists of short text."""
+    for value in metadata.values():
+        if type(value) is str:
+            if len(value) > MAX_SCALAR_CHARS:
+                return False
+        elif type(value) is list:
+            for item in value:
+                if item is not None and (type(item) is not str or len(item) > MAX_SCALAR_CHARS):
+                    return False
+        elif value is not None:
+            return False
+    return True
+
+
+def _limit_value(parent: dict[str, Any], key: str, value: Any) -> list[str]:
+    """Apply the limits to one top-level value (iteratively: values may nest 1,000 deep)."""
+    reasons: list[str] = []
+    stack: list[tuple[dict[Any, Any] | list[Any], Any, Any, int]] = [(parent, key, value, 0)]
+    while stack:
+        container, slot, item, depth = stack.pop()
+        if isinstance(item, str) and len(item) > MAX_SCALAR_CHARS:
+            container[slot] = item[:MAX_SCALAR_CHARS]
+            reasons.append(
+                f"a value of {len(item)} characters, cut to the first {MAX_SCALAR_CHARS}"
+            )
+        elif isinstance(item, dict | list):
+            if depth >= MAX_NESTING:
+                container[slot] = None
+                reasons.append(f"nested deeper than {MAX_NESTING} levels; left out")
+                continue
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend((item, k, v, depth + 1) for k, v in pairs)
+    return reasons
+
+
 _HANDLER = frontmatter.default_handlers.YAMLHandler()  # its boundary rules; our loader
 
 
@@ -305,4 +359,5 @@ def split_post(text: str, max_front_matter: int) -> Split:
             f"front matter is a {type(metadata).__name__}, not a mapping of keys to values", 2
         )
     metadata = {str(k): v for k, v in metadata.items()}
+    notes.extend(enforce_limits(metadata, fm, first_line))
     return Split(_keep_null_text(metadata, fm), body, notes)
