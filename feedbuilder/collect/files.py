@@ -25,12 +25,20 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+MAX_FOLDER_DEPTH = 64  # folders below the posts folder; real sites use 1-3
+
 _name = operator.attrgetter("name")
 
 
 @dataclass(frozen=True, slots=True)
 class PostFile:
-    """A post file found on disk, with what the cache needs to know whether it changed."""
+    """A post file found on disk, with what the cache needs to know whether it changed.
+
+    ``fspath`` is the name as the system gives it (bytes that are not UTF-8 arrive as lone
+    surrogates, which only ``open`` understands); ``rel_path`` is the name as a person reads
+    it (see :func:`readable_name`), valid Unicode: it is what is hashed, cached, printed and
+    made into permalinks.
+    """
 
     fspath: str  # a str: making 100k Path objects was a third of a no-change rebuild
     rel_path: str
@@ -42,74 +50,153 @@ class PostFile:
         return Path(self.fspath)
 
 
+def readable_name(name: str) -> str:
+    """A file name as a person reads it, always valid Unicode.
+
+    Names whose bytes are not UTF-8 (the GBK names of a Chinese archive unzipped on Linux)
+    are read as GB18030 when they are valid in it, else shown with ``\\xNN`` escapes.
+    """
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return escaped_name(name)
+
+
+def escaped_name(name: str) -> str:
+    """``name`` with every byte that is not UTF-8 shown as ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+class _Folder:
+    """A folder being walked: its entries still to see, and the readable names already used."""
+
+    __slots__ = ("depth", "entries", "names", "prefix")
+
+    def __init__(self, entries: list[os.DirEntry[str]], prefix: str, depth: int) -> None:
+        self.entries = iter(entries)
+        self.prefix = prefix
+        self.depth = depth
+        self.names: set[str] = set()
+
+
 def find_post_files(
     root: Path, follow_symlinks: bool = False
 ) -> tuple[list[PostFile], list[Problem]]:
     """Every post file under ``root``, sorted by relative path; hidden files and folders skipped.
 
     Symlinks are not followed unless asked, and never outside ``root`` or round a loop.
+    The walk keeps its own stack (in the order a recursive walk would take), so a deep tree
+    cannot exhaust Python's; below :data:`MAX_FOLDER_DEPTH` levels folders are reported.
     """
+    if not root.is_dir():
+        return [], [Problem(str(root), "posts folder not found", Severity.ERROR)]
     files: list[PostFile] = []
     problems: list[Problem] = []
-    real_root = root.resolve()
+    real_root = os.path.realpath(root)
     seen_dirs: set[str] = set()
 
-    def walk(directory: str, prefix: str) -> None:
-        real = os.path.realpath(directory)
-        if real in seen_dirs:
-            problems.append(Problem(prefix.rstrip("/") or ".", "symlink loop; not followed"))
-            return
-        seen_dirs.add(real)
+    def enter(directory: str, prefix: str, depth: int) -> _Folder | None:
+        where = prefix.rstrip("/") or "."
+        if follow_symlinks:  # without symlinks a walk cannot loop
+            real = os.path.realpath(directory)
+            if real in seen_dirs:
+                problems.append(Problem(where, "symlink loop; not followed"))
+                return None
+            seen_dirs.add(real)
         try:
             entries = sorted(os.scandir(directory), key=_name)
         except OSError as exc:
-            problems.append(
-                Problem(
-                    prefix.rstrip("/") or ".", f"cannot list folder: {exc.strerror}", Severity.ERROR
-                )
-            )
-            return
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            rel = prefix + name
-            if entry.is_symlink():
-                if not follow_symlinks:
-                    problems.append(Problem(rel, "symlink not followed (set follow_symlinks)"))
-                    continue
-                target = Path(os.path.realpath(entry.path))
-                if not target.is_relative_to(real_root):
-                    problems.append(
-                        Problem(
-                            rel, "symlink points outside the posts folder; skipped", Severity.ERROR
-                        )
-                    )
-                    continue
-                if not target.exists():
-                    problems.append(Problem(rel, "broken symlink; skipped", Severity.ERROR))
-                    continue
-            try:
-                if entry.is_dir():
-                    walk(entry.path, rel + "/")
-                    continue
-                if not name.lower().endswith(POST_SUFFIXES):
-                    continue
-                if not entry.is_file():
-                    # A FIFO or device would block or never end: never open one.
-                    problems.append(Problem(rel, "not a regular file; skipped", Severity.ERROR))
-                    continue
-                stat = entry.stat()
-            except OSError as exc:
-                problems.append(Problem(rel, f"cannot read: {exc.strerror}", Severity.ERROR))
-                continue
-            files.append(PostFile(entry.path, rel, stat.st_size, stat.st_mtime_ns))
+            problems.append(Problem(where, f"cannot list folder: {exc.strerror}", Severity.ERROR))
+            return None
+        return _Folder(entries, prefix, depth)
 
-    if not root.is_dir():
-        return [], [Problem(str(root), "posts folder not found", Severity.ERROR)]
-    walk(str(root), "")
+    top = enter(str(root), "", 0)
+    stack = [top] if top is not None else []
+    while stack:
+        folder = stack[-1]
+        entry = next(folder.entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith("."):
+            continue
+        rel = _unique_name(entry.name, folder, problems)
+        if rel is None:
+            continue
+        found = _listed(entry, rel, real_root, follow_symlinks, problems)
+        if isinstance(found, PostFile):
+            files.append(found)
+        elif found is None:
+            continue
+        elif folder.depth >= MAX_FOLDER_DEPTH:
+            reason = f"folder nested deeper than {MAX_FOLDER_DEPTH} levels; not read"
+            problems.append(Problem(rel, reason, Severity.ERROR))
+        elif (inner := enter(entry.path, rel + "/", folder.depth + 1)) is not None:
+            stack.append(inner)
     files.sort(key=lambda f: f.rel_path)
     return files, problems
+
+
+def _unique_name(name: str, folder: _Folder, problems: list[Problem]) -> str | None:
+    """The entry's readable relative path, distinct within its folder (None: skipped)."""
+    shown = readable_name(name)
+    if shown in folder.names:  # a GBK name that reads like the UTF-8 one beside it
+        shown = escaped_name(name)
+    if shown in folder.names:
+        problems.append(
+            Problem(
+                folder.prefix + shown,
+                "another file has the same name once decoded; skipped",
+                Severity.ERROR,
+            )
+        )
+        return None
+    folder.names.add(shown)
+    return folder.prefix + shown
+
+
+def _listed(
+    entry: os.DirEntry[str],
+    rel: str,
+    real_root: str,
+    follow_symlinks: bool,
+    problems: list[Problem],
+) -> PostFile | str | None:
+    """One folder entry: a post file, "folder" to walk into, or None (with a problem if bad)."""
+    if entry.is_symlink():
+        if not follow_symlinks:
+            problems.append(Problem(rel, "symlink not followed (set follow_symlinks)"))
+            return None
+        target = os.path.realpath(entry.path)
+        if os.path.commonpath([target, real_root]) != real_root:
+            problems.append(
+                Problem(rel, "symlink points outside the posts folder; skipped", Severity.ERROR)
+            )
+            return None
+        if not os.path.exists(target):
+            problems.append(Problem(rel, "broken symlink; skipped", Severity.ERROR))
+            return None
+    try:
+        if entry.is_dir():
+            return "folder"
+        if not entry.name.lower().endswith(POST_SUFFIXES):
+            return None
+        if not entry.is_file():
+            # A FIFO or device would block or never end: never open one.
+            problems.append(Problem(rel, "not a regular file; skipped", Severity.ERROR))
+            return None
+        info = entry.stat()
+    except OSError as exc:
+        problems.append(Problem(rel, f"cannot read: {exc.strerror}", Severity.ERROR))
+        return None
+    return PostFile(entry.path, rel, info.st_size, info.st_mtime_ns)
 
 
 class ReadError(Exception):
