@@ -332,14 +332,14 @@ def test_unreadable_file(posts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = posts / "secret.md"
     shutil.copy(BROKEN / "69_good_football.md", target)
     if os.geteuid() == 0:  # root reads anything: make the open fail as chmod 000 would
-        real_open = open
+        real_open = os.open
 
-        def guarded_open(path: object, *args: object, **kwargs: object) -> object:
-            if Path(str(path)) == target:
-                raise PermissionError(13, "Permission denied", str(path))
-            return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+        def guarded_open(path: str, *args: int, **kwargs: object) -> int:
+            if Path(path) == target:
+                raise PermissionError(13, "Permission denied", path)
+            return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(files_module, "open", guarded_open, raising=False)
+        monkeypatch.setattr(files_module.os, "open", guarded_open)
     else:
         target.chmod(0)
     result = run_scan(posts)

@@ -1,11 +1,13 @@
-"""Finding post files: any folder tree, any file name, reported one problem a line."""
+"""Finding and opening post files: any folder tree, any file name, any swap after the listing."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,3 +141,78 @@ def test_the_cli_prints_odd_names_one_problem_a_line(posts: Path) -> None:
         "posts/sep\\u2028arator.md: no date",
         "posts/北京.md: no date",
     ]
+
+
+# Swapped between the listing and the open.
+
+
+def swapped(posts: Path, swap: str) -> tuple[list[object], list[str]]:
+    """Scan ``posts`` after the post ``victim.md`` was swapped as ``swap`` says, once listed."""
+    outside = posts.parent / "outside"
+    good_post(outside, "victim.md", "SECRET")
+    victim = good_post(posts, "victim.md", "Victim")
+    listing = find_post_files(posts)
+    if swap == "symlink":
+        victim.unlink()
+        victim.symlink_to(outside / "victim.md")
+    elif swap == "fifo":
+        victim.unlink()
+        os.mkfifo(victim)
+    elif swap == "folder":
+        victim.unlink()
+        victim.mkdir()
+    elif swap == "parent symlink":
+        (posts / "sub").mkdir()
+        good_post(posts / "sub", "victim.md", "Victim in sub")
+        listing = find_post_files(posts)
+        shutil.rmtree(posts / "sub")
+        (posts / "sub").symlink_to(outside, target_is_directory=True)
+    elif swap == "editor save":
+        replacement = posts / ".victim.md.swp"
+        good_post(posts, replacement.name, "Victim, edited")
+        replacement.replace(victim)
+    result: list[object] = []
+    thread = threading.Thread(
+        target=lambda: result.append(scan(config(posts), NOW, None, listing)), daemon=True
+    )
+    thread.start()
+    thread.join(20)
+    blocked = thread.is_alive()
+    if swap == "fifo" and blocked:  # let the reader stuck in open() go, then fail
+        with open(victim, "wb"):
+            pass
+    assert not blocked and result, f"the scan blocked on a {swap}"
+    (outcome,) = result
+    titles = [m.title for m in post_metas(outcome)]  # type: ignore[arg-type]
+    return titles, [f"{p.path}: {p.reason}" for p in outcome.problems]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("swap", "reason"),
+    [
+        ("symlink", "victim.md: replaced by a symlink after it was listed; not followed"),
+        ("fifo", "victim.md: not a regular file; skipped"),
+        ("folder", "victim.md: not a file"),
+        ("parent symlink", "sub/victim.md: replaced by a file outside the posts folder; skipped"),
+    ],
+)
+def test_a_swap_after_the_listing_never_leaks_or_blocks(
+    posts: Path, swap: str, reason: str
+) -> None:
+    titles, problems = swapped(posts, swap)
+    assert "SECRET" not in titles
+    assert "Good" in titles
+    assert reason in problems
+
+
+def test_a_file_saved_over_after_the_listing_is_read(posts: Path) -> None:
+    titles, problems = swapped(posts, "editor save")
+    assert sorted(titles) == ["Good", "Victim, edited"]
+    assert problems == []
+
+
+def test_followed_symlinks_inside_the_folder_still_open(posts: Path) -> None:
+    (posts / "link.md").symlink_to(posts / "good.md")
+    result = scan(config(posts, follow_symlinks=True), NOW)
+    assert sorted(m.rel_path for m in post_metas(result)) == ["good.md", "link.md"]
+    assert result.problems == []

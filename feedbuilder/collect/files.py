@@ -7,8 +7,10 @@ each file gives either a post or a :class:`Problem` saying why not.
 from __future__ import annotations
 
 import codecs
+import errno
 import operator
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,16 @@ _BOMS = (
 )
 
 MAX_FOLDER_DEPTH = 64  # folders below the posts folder; real sites use 1-3
+# One open that cannot follow a symlink swapped in after the listing, block on a FIFO or make
+# a terminal the controlling one; the open file is then checked (see read_post).
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_READ_CHUNK = 1 << 20
 
 _name = operator.attrgetter("name")
 
@@ -37,13 +49,17 @@ class PostFile:
     ``fspath`` is the name as the system gives it (bytes that are not UTF-8 arrive as lone
     surrogates, which only ``open`` understands); ``rel_path`` is the name as a person reads
     it (see :func:`readable_name`), valid Unicode: it is what is hashed, cached, printed and
-    made into permalinks.
+    made into permalinks. ``device``/``inode`` are the listed file's (0: not known), ``root``
+    the posts folder's real path: reading checks the open file against them.
     """
 
     fspath: str  # a str: making 100k Path objects was a third of a no-change rebuild
     rel_path: str
     size: int
     mtime_ns: int
+    device: int = 0
+    inode: int = 0
+    root: str = ""
 
     @property
     def path(self) -> Path:
@@ -170,17 +186,18 @@ def _listed(
     problems: list[Problem],
 ) -> PostFile | str | None:
     """One folder entry: a post file, "folder" to walk into, or None (with a problem if bad)."""
+    fspath = entry.path
     if entry.is_symlink():
         if not follow_symlinks:
             problems.append(Problem(rel, "symlink not followed (set follow_symlinks)"))
             return None
-        target = os.path.realpath(entry.path)
-        if os.path.commonpath([target, real_root]) != real_root:
+        fspath = os.path.realpath(entry.path)
+        if os.path.commonpath([fspath, real_root]) != real_root:
             problems.append(
                 Problem(rel, "symlink points outside the posts folder; skipped", Severity.ERROR)
             )
             return None
-        if not os.path.exists(target):
+        if not os.path.exists(fspath):
             problems.append(Problem(rel, "broken symlink; skipped", Severity.ERROR))
             return None
     try:
@@ -196,7 +213,10 @@ def _listed(
     except OSError as exc:
         problems.append(Problem(rel, f"cannot read: {exc.strerror}", Severity.ERROR))
         return None
-    return PostFile(entry.path, rel, info.st_size, info.st_mtime_ns)
+    # A followed symlink is opened at its target: the open refuses symlinks (see read_post).
+    return PostFile(
+        fspath, rel, info.st_size, info.st_mtime_ns, info.st_dev, info.st_ino, real_root
+    )
 
 
 class ReadError(Exception):
@@ -204,6 +224,63 @@ class ReadError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.line = line
+
+
+def read_checked(file: PostFile, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``file``, opened once and checked as opened.
+
+    Between the listing and this open the file may have been swapped for a symlink, a FIFO
+    or a folder: the open follows no symlink and never blocks, and the open file must be a
+    regular file, and the one that was listed, or else one now at a path inside the posts
+    folder (an editor's save replaces the file). Raises :class:`ReadError`.
+    """
+    try:
+        fd = os.open(file.fspath, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise ReadError("file vanished before it could be read") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ReadError("replaced by a symlink after it was listed; not followed") from None
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError("not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError("not a regular file; skipped")
+        if not _is_listed_file(file, info):
+            raise ReadError("replaced by a file outside the posts folder; skipped")
+        # Sized by the file, not the limit: read(n) allocates n bytes up front. One byte
+        # more than the size shows a file that grew.
+        wanted = min(info.st_size + 1, limit)
+        chunks: list[bytes] = []
+        got = 0
+        while got < wanted:
+            chunk = os.read(fd, min(wanted - got, _READ_CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _is_listed_file(file: PostFile, info: os.stat_result) -> bool:
+    """Whether the open file (``info``) is the one listed, or the one now at the real path of
+    ``file`` inside the posts folder."""
+    if not file.inode or (info.st_dev, info.st_ino) == (file.device, file.inode):
+        return True
+    real = os.path.realpath(file.fspath)
+    if not file.root or os.path.commonpath([real, file.root]) != file.root:
+        return False
+    try:
+        now = os.stat(real, follow_symlinks=False)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:
@@ -258,16 +335,9 @@ def read_post(
     if file.size > max_file_bytes:
         return fail(f"file is {file.size} bytes, over the {max_file_bytes}-byte limit")
     try:
-        with open(file.fspath, "rb") as handle:
-            # Sized by the file, not the limit: read(n) allocates n bytes up front.
-            size = os.fstat(handle.fileno()).st_size
-            data = handle.read(min(size, max_file_bytes) + 1)
-    except FileNotFoundError:
-        return fail("file vanished before it could be read")
-    except IsADirectoryError:
-        return fail("not a file")
-    except OSError as exc:
-        return fail(f"cannot read: {exc.strerror or exc}")
+        data = read_checked(file, max_file_bytes + 1)
+    except ReadError as exc:
+        return fail(exc.reason)
     if len(data) > max_file_bytes:
         return fail(f"file is over the {max_file_bytes}-byte limit")
     if not data.strip():
