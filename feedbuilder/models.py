@@ -34,7 +34,21 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.reason}"
+        return f"{where}: {self.reason}".translate(_ESCAPES)
+
+
+def _escape(code: int) -> str:
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+# What could split a report line in two or stop it printing: controls (C0, DEL, C1), the
+# line and paragraph separators, and lone surrogates (from undecodable file names).
+_ESCAPES = {
+    code: _escape(code)
+    for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0xD800, 0xE000)]
+}
 
 
 @dataclass(frozen=True, slots=True)

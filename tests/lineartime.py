@@ -3,7 +3,8 @@
 A pattern with catastrophic backtracking takes seconds on a few thousand characters where a
 linear one takes microseconds, so growth is measured, not absolute time: the input grows by
 ``factor`` between sizes and the time may grow by at most ``factor * slack``. Each size's
-time is the best of ``repeats`` runs, so one scheduling hiccup cannot fail a test.
+time is the best of ``repeats`` runs of CPU time, not wall time: on a loaded machine a short
+run fits in one time slice while a long one is preempted, which inflates wall-clock growth.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ NOISE_SECONDS = 0.002
 def best_time(func: Callable[[], object], repeats: int = 3) -> float:
     best = float("inf")
     for _ in range(repeats):
-        started = time.perf_counter()
+        started = time.process_time()
         func()
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best
 
 

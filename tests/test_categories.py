@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedbuilder.normalise.categories import (
+    MAX_CATEGORIES,
+    MAX_TAGS,
     CategoryError,
     assign_slugs,
     build_categories,
@@ -83,3 +85,23 @@ def test_build_categories_records_parents() -> None:
     assert cats["国内"].parents == (("金融", "新浪财经"),)
     assert cats["金融"].parents == ()
     assert cats["股市"].slug == "gu-shi"
+
+
+def test_at_most_max_categories_and_tags_per_post() -> None:
+    warnings: list[str] = []
+    paths = parse_categories([[f"c{i}", "shared"] for i in range(500)], warnings.append)
+    assert paths == tuple((f"c{i}", "shared") for i in range(MAX_CATEGORIES - 1))
+    tags = parse_tags([f"t{i % 300}" for i in range(3_000)], warnings.append)
+    assert tags == tuple(f"t{i}" for i in range(MAX_TAGS))
+    assert warnings == [
+        f"categories: more than {MAX_CATEGORIES} in one post; only the first {MAX_CATEGORIES} kept",
+        f"tags: more than {MAX_TAGS} in one post; only the first {MAX_TAGS} kept",
+    ]
+
+
+def test_repeated_names_do_not_count_against_the_limits() -> None:
+    warnings: list[str] = []
+    paths = parse_categories([["a", "b"]] * 5_000 + [["c"]], warnings.append)
+    assert paths == (("a", "b"), ("c",))
+    assert parse_tags(["x", "y"] * 5_000, warnings.append) == ("x", "y")
+    assert warnings == []

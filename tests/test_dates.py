@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from feedbuilder.normalise.dates import DateError, _from_rfc822, _from_rfc1123, parse_date
+from feedbuilder.normalise.dates import (
+    _LOCAL_FORMS,
+    DateError,
+    _from_rfc822,
+    _from_rfc1123,
+    _squeeze,
+    parse_date,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -140,3 +148,33 @@ def test_rfc1123_fast_path_takes_the_seeds_date() -> None:
     assert _from_rfc1123("Wed, 08 Dec 2021 07:57:20 GMT") == datetime(
         2021, 12, 8, 7, 57, 20, tzinfo=UTC
     )
+
+
+# The local-forms pattern before it was made linear: kept here as the oracle, on inputs short
+# enough that its backtracking does not matter (2,000 spaces took it a minute).
+_OLD_LOCAL_FORMS = re.compile(
+    r"""^\s*(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?
+        (?:\s*(?:T|\s)\s*(?P<H>\d{1,2})\s*[:时時点]\s*(?P<M>\d{1,2})\s*分?
+           (?:\s*[:]?\s*(?P<S>\d{1,2})(?P<frac>[.,]\d+)?\s*秒?)?)?
+        \s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2})?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_PIECES = [
+    *["2021", "12", "8", "08", "15", "57", "20", ".5", ",25", "123"],
+    *["-", "/", ".", ":", "T", "t", "Z", "utc", "GMT", "+08:00", "+0800", "-05", "x"],
+    *["年", "月", "日", "时", "時", "点", "分", "秒"],
+    *[" ", "  ", "\t", "\n", "\u3000", "\x1c"],
+]
+
+
+@settings(max_examples=3000)
+@given(st.lists(st.sampled_from(_PIECES), max_size=16).map("".join), st.booleans())
+@example("2021-12-08  \t 15 :57: 20 . 5 +08:00", False)
+@example("2021 年 12 月 8 日 15 时 57 分 20 秒", False)
+def test_local_forms_read_as_the_old_pattern_did(text: str, dated: bool) -> None:
+    text = ("2021-12-08" + text) if dated else text
+    old = _OLD_LOCAL_FORMS.match(text)
+    new = _LOCAL_FORMS.fullmatch(_squeeze(text))
+    assert (old is None) == (new is None)
+    if old is not None and new is not None:
+        assert old.groupdict() == new.groupdict()

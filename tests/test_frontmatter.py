@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from feedbuilder.collect.frontmatter import TextLoader, load_yaml, simple_yaml
+from feedbuilder.collect.frontmatter import _libyaml, load_yaml, simple_yaml
 
 from .test_content import SEED
-
-
-def _libyaml(text: str) -> Any:
-    loader = TextLoader(text)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
 
 _TRICKY = "'\"\\:#-?,[]{}&*!|>%@`~ \t\x85\u2028\ufeff\x7f"
 scalars = st.one_of(

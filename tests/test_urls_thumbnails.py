@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedbuilder.normalise.thumbnails import image_mime_type, thumbnail_from_metadata
-from feedbuilder.normalise.urls import BadURL, absolute_http_url, resolve_url, to_uri
+from feedbuilder.normalise.urls import (
+    BadURL,
+    absolute_http_url,
+    resolve_url,
+    to_uri,
+    unfit_id_scheme,
+)
 
 BASE = "https://example.com/2021/12/08/post/"
 
@@ -137,3 +143,44 @@ def test_fast_path_agrees_with_urllib(prefix: str, rest: str) -> None:
         assert isinstance(fast, BadURL)
     else:
         assert fast == slow
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://BÜCHER.de/x", "http://xn--bcher-kva.de/x"),
+        ("https://Bücher.DE:8080/ä", "https://xn--bcher-kva.DE:8080/%C3%A4"),
+        ("https://MÜNCHEN.例え.JP/", "https://xn--mnchen-3ya.xn--r8jz45g.JP/"),
+        ("http://ü@bücher.de/", "http://%C3%BC@xn--bcher-kva.de/"),
+        ("http://[::1]:80/ä", "http://[::1]:80/%C3%A4"),
+        ("https://Example.COM/", "https://Example.COM/"),  # ASCII: left as written
+    ],
+)
+def test_idn_hosts_are_punycoded_in_any_case(url: str, expected: str) -> None:
+    assert to_uri(url) == expected
+    assert absolute_http_url(url, BASE) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "scheme"),
+    [
+        ("javascript:alert(1)", "javascript"),
+        ("JaVaScRiPt:alert(1)", "javascript"),
+        (" java\tscript:alert(1)", "javascript"),
+        ("vbscript:msgbox", "vbscript"),
+        ("data:text/html,<b>x</b>", "data"),
+        ("file:///etc/passwd", "file"),
+        ("mailto:a@example.com", "mailto"),
+        ("made-up+scheme:1", "made-up+scheme"),
+        ("https://example.com/p/1", None),
+        ("HTTP://example.com/p/1", None),
+        ("urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", None),
+        ("tag:example.com,2021:post-1", None),
+        ("42", None),
+        ("1225c695-cfb8-4ebb-aaaa-80da344efa6a", None),
+        ("2021:post", None),  # a scheme starts with a letter
+        ("", None),
+    ],
+)
+def test_id_schemes(value: str, scheme: str | None) -> None:
+    assert unfit_id_scheme(value) == scheme

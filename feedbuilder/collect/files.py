@@ -7,8 +7,10 @@ each file gives either a post or a :class:`Problem` saying why not.
 from __future__ import annotations
 
 import codecs
+import errno
 import operator
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,21 +27,79 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+MAX_FOLDER_DEPTH = 64  # folders below the posts folder; real sites use 1-3
+# One open that cannot follow a symlink swapped in after the listing, block on a FIFO or make
+# a terminal the controlling one; the open file is then checked (see read_post).
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_READ_CHUNK = 1 << 20
+
 _name = operator.attrgetter("name")
 
 
 @dataclass(frozen=True, slots=True)
 class PostFile:
-    """A post file found on disk, with what the cache needs to know whether it changed."""
+    """A post file found on disk, with what the cache needs to know whether it changed.
+
+    ``fspath`` is the name as the system gives it (bytes that are not UTF-8 arrive as lone
+    surrogates, which only ``open`` understands); ``rel_path`` is the name as a person reads
+    it (see :func:`readable_name`), valid Unicode: it is what is hashed, cached, printed and
+    made into permalinks. ``device``/``inode`` are the listed file's (0: not known), ``root``
+    the posts folder's real path: reading checks the open file against them.
+    """
 
     fspath: str  # a str: making 100k Path objects was a third of a no-change rebuild
     rel_path: str
     size: int
     mtime_ns: int
+    device: int = 0
+    inode: int = 0
+    root: str = ""
 
     @property
     def path(self) -> Path:
         return Path(self.fspath)
+
+
+def readable_name(name: str) -> str:
+    """A file name as a person reads it, always valid Unicode.
+
+    Names whose bytes are not UTF-8 (the GBK names of a Chinese archive unzipped on Linux)
+    are read as GB18030 when they are valid in it, else shown with ``\\xNN`` escapes.
+    """
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return escaped_name(name)
+
+
+def escaped_name(name: str) -> str:
+    """``name`` with every byte that is not UTF-8 shown as ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+class _Folder:
+    """A folder being walked: its entries still to see, and the readable names already used."""
+
+    __slots__ = ("depth", "entries", "names", "prefix")
+
+    def __init__(self, entries: list[os.DirEntry[str]], prefix: str, depth: int) -> None:
+        self.entries = iter(entries)
+        self.prefix = prefix
+        self.depth = depth
+        self.names: set[str] = set()
 
 
 def find_post_files(
@@ -48,68 +108,115 @@ def find_post_files(
     """Every post file under ``root``, sorted by relative path; hidden files and folders skipped.
 
     Symlinks are not followed unless asked, and never outside ``root`` or round a loop.
+    The walk keeps its own stack (in the order a recursive walk would take), so a deep tree
+    cannot exhaust Python's; below :data:`MAX_FOLDER_DEPTH` levels folders are reported.
     """
+    if not root.is_dir():
+        return [], [Problem(str(root), "posts folder not found", Severity.ERROR)]
     files: list[PostFile] = []
     problems: list[Problem] = []
-    real_root = root.resolve()
+    real_root = os.path.realpath(root)
     seen_dirs: set[str] = set()
 
-    def walk(directory: str, prefix: str) -> None:
-        real = os.path.realpath(directory)
-        if real in seen_dirs:
-            problems.append(Problem(prefix.rstrip("/") or ".", "symlink loop; not followed"))
-            return
-        seen_dirs.add(real)
+    def enter(directory: str, prefix: str, depth: int) -> _Folder | None:
+        where = prefix.rstrip("/") or "."
+        if follow_symlinks:  # without symlinks a walk cannot loop
+            real = os.path.realpath(directory)
+            if real in seen_dirs:
+                problems.append(Problem(where, "symlink loop; not followed"))
+                return None
+            seen_dirs.add(real)
         try:
             entries = sorted(os.scandir(directory), key=_name)
         except OSError as exc:
-            problems.append(
-                Problem(
-                    prefix.rstrip("/") or ".", f"cannot list folder: {exc.strerror}", Severity.ERROR
-                )
-            )
-            return
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            rel = prefix + name
-            if entry.is_symlink():
-                if not follow_symlinks:
-                    problems.append(Problem(rel, "symlink not followed (set follow_symlinks)"))
-                    continue
-                target = Path(os.path.realpath(entry.path))
-                if not target.is_relative_to(real_root):
-                    problems.append(
-                        Problem(
-                            rel, "symlink points outside the posts folder; skipped", Severity.ERROR
-                        )
-                    )
-                    continue
-                if not target.exists():
-                    problems.append(Problem(rel, "broken symlink; skipped", Severity.ERROR))
-                    continue
-            try:
-                if entry.is_dir():
-                    walk(entry.path, rel + "/")
-                    continue
-                if not name.lower().endswith(POST_SUFFIXES):
-                    continue
-                if not entry.is_file():
-                    # A FIFO or device would block or never end: never open one.
-                    problems.append(Problem(rel, "not a regular file; skipped", Severity.ERROR))
-                    continue
-                stat = entry.stat()
-            except OSError as exc:
-                problems.append(Problem(rel, f"cannot read: {exc.strerror}", Severity.ERROR))
-                continue
-            files.append(PostFile(entry.path, rel, stat.st_size, stat.st_mtime_ns))
+            problems.append(Problem(where, f"cannot list folder: {exc.strerror}", Severity.ERROR))
+            return None
+        return _Folder(entries, prefix, depth)
 
-    if not root.is_dir():
-        return [], [Problem(str(root), "posts folder not found", Severity.ERROR)]
-    walk(str(root), "")
+    top = enter(str(root), "", 0)
+    stack = [top] if top is not None else []
+    while stack:
+        folder = stack[-1]
+        entry = next(folder.entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith("."):
+            continue
+        rel = _unique_name(entry.name, folder, problems)
+        if rel is None:
+            continue
+        found = _listed(entry, rel, real_root, follow_symlinks, problems)
+        if isinstance(found, PostFile):
+            files.append(found)
+        elif found is None:
+            continue
+        elif folder.depth >= MAX_FOLDER_DEPTH:
+            reason = f"folder nested deeper than {MAX_FOLDER_DEPTH} levels; not read"
+            problems.append(Problem(rel, reason, Severity.ERROR))
+        elif (inner := enter(entry.path, rel + "/", folder.depth + 1)) is not None:
+            stack.append(inner)
     files.sort(key=lambda f: f.rel_path)
     return files, problems
+
+
+def _unique_name(name: str, folder: _Folder, problems: list[Problem]) -> str | None:
+    """The entry's readable relative path, distinct within its folder (None: skipped)."""
+    shown = readable_name(name)
+    if shown in folder.names:  # a GBK name that reads like the UTF-8 one beside it
+        shown = escaped_name(name)
+    if shown in folder.names:
+        problems.append(
+            Problem(
+                folder.prefix + shown,
+                "another file has the same name once decoded; skipped",
+                Severity.ERROR,
+            )
+        )
+        return None
+    folder.names.add(shown)
+    return folder.prefix + shown
+
+
+def _listed(
+    entry: os.DirEntry[str],
+    rel: str,
+    real_root: str,
+    follow_symlinks: bool,
+    problems: list[Problem],
+) -> PostFile | str | None:
+    """One folder entry: a post file, "folder" to walk into, or None (with a problem if bad)."""
+    fspath = entry.path
+    if entry.is_symlink():
+        if not follow_symlinks:
+            problems.append(Problem(rel, "symlink not followed (set follow_symlinks)"))
+            return None
+        fspath = os.path.realpath(entry.path)
+        if os.path.commonpath([fspath, real_root]) != real_root:
+            problems.append(
+                Problem(rel, "symlink points outside the posts folder; skipped", Severity.ERROR)
+            )
+            return None
+        if not os.path.exists(fspath):
+            problems.append(Problem(rel, "broken symlink; skipped", Severity.ERROR))
+            return None
+    try:
+        if entry.is_dir():
+            return "folder"
+        if not entry.name.lower().endswith(POST_SUFFIXES):
+            return None
+        if not entry.is_file():
+            # A FIFO or device would block or never end: never open one.
+            problems.append(Problem(rel, "not a regular file; skipped", Severity.ERROR))
+            return None
+        info = entry.stat()
+    except OSError as exc:
+        problems.append(Problem(rel, f"cannot read: {exc.strerror}", Severity.ERROR))
+        return None
+    # A followed symlink is opened at its target: the open refuses symlinks (see read_post).
+    return PostFile(
+        fspath, rel, info.st_size, info.st_mtime_ns, info.st_dev, info.st_ino, real_root
+    )
 
 
 class ReadError(Exception):
@@ -117,6 +224,63 @@ class ReadError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.line = line
+
+
+def read_checked(file: PostFile, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``file``, opened once and checked as opened.
+
+    Between the listing and this open the file may have been swapped for a symlink, a FIFO
+    or a folder: the open follows no symlink and never blocks, and the open file must be a
+    regular file, and the one that was listed, or else one now at a path inside the posts
+    folder (an editor's save replaces the file). Raises :class:`ReadError`.
+    """
+    try:
+        fd = os.open(file.fspath, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise ReadError("file vanished before it could be read") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ReadError("replaced by a symlink after it was listed; not followed") from None
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError("not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError("not a regular file; skipped")
+        if not _is_listed_file(file, info):
+            raise ReadError("replaced by a file outside the posts folder; skipped")
+        # Sized by the file, not the limit: read(n) allocates n bytes up front. One byte
+        # more than the size shows a file that grew.
+        wanted = min(info.st_size + 1, limit)
+        chunks: list[bytes] = []
+        got = 0
+        while got < wanted:
+            chunk = os.read(fd, min(wanted - got, _READ_CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _is_listed_file(file: PostFile, info: os.stat_result) -> bool:
+    """Whether the open file (``info``) is the one listed, or the one now at the real path of
+    ``file`` inside the posts folder."""
+    if not file.inode or (info.st_dev, info.st_ino) == (file.device, file.inode):
+        return True
+    real = os.path.realpath(file.fspath)
+    if not file.root or os.path.commonpath([real, file.root]) != file.root:
+        return False
+    try:
+        now = os.stat(real, follow_symlinks=False)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:
@@ -171,16 +335,9 @@ def read_post(
     if file.size > max_file_bytes:
         return fail(f"file is {file.size} bytes, over the {max_file_bytes}-byte limit")
     try:
-        with open(file.fspath, "rb") as handle:
-            # Sized by the file, not the limit: read(n) allocates n bytes up front.
-            size = os.fstat(handle.fileno()).st_size
-            data = handle.read(min(size, max_file_bytes) + 1)
-    except FileNotFoundError:
-        return fail("file vanished before it could be read")
-    except IsADirectoryError:
-        return fail("not a file")
-    except OSError as exc:
-        return fail(f"cannot read: {exc.strerror or exc}")
+        data = read_checked(file, max_file_bytes + 1)
+    except ReadError as exc:
+        return fail(exc.reason)
     if len(data) > max_file_bytes:
         return fail(f"file is over the {max_file_bytes}-byte limit")
     if not data.strip():
@@ -203,8 +360,7 @@ def read_post(
         split = split_post(text, max_front_matter_bytes)
     except FrontMatterError as exc:
         return fail(exc.reason, exc.line)
-    if split.lenient:
-        problems.append(Problem(rel, "invalid YAML, recovered with lenient front matter", line=2))
+    problems.extend(Problem(rel, reason, line=line) for line, reason in split.notes)
     post = SourcePost(
         rel_path=rel,
         metadata=split.metadata,

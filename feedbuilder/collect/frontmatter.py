@@ -3,14 +3,15 @@
 The loader only ever builds plain mappings, lists and strings (and ``None`` for an empty
 or ``null`` value): scalars keep the text as written, so ``title: 12_00`` stays "12_00"
 instead of YAML 1.1's integer 1200, and dates are parsed by :mod:`..normalise.dates`.
-When YAML fails on the simple ``key: value`` / ``- item`` shape scrapers write, a lenient
-line reader recovers it.
+When YAML fails, :mod:`.lenient` recovers the structure a person would read, entry by entry.
+Limits (:data:`MAX_SCALAR_CHARS`, :data:`~.lenient.MAX_NESTING`, :data:`MAX_NODES`) bound what
+any front matter can cost later stages.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import frontmatter
@@ -19,7 +20,12 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 from yaml.resolver import BaseResolver
 
+from .lenient import FAILED, MAX_NESTING, recover
+
 MAX_NODES = 10_000
+MAX_SCALAR_CHARS = 32_768  # the longest value in either real corpus is 563 characters
+MAX_NOTES = 10  # recovered lines reported one by one; the rest are counted
+RECOVERED = "recovered with lenient front matter"  # in the warning of every recovered post
 
 
 class FrontMatterError(ValueError):
@@ -39,13 +45,16 @@ class _TextResolver(BaseResolver):
     """Resolves plain scalars to null or string only: no bools, numbers or timestamps."""
 
 
+# The words YAML reads as null; for label keys (TEXT_KEYS) all but "~" are read as text.
+NULL_WORDS = frozenset({"~", "null", "Null", "NULL"})
 _TextResolver.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), [*"~nN", ""]
+    "tag:yaml.org,2002:null",
+    re.compile("^(?:" + "|".join(map(re.escape, sorted(NULL_WORDS))) + "|)$"),
+    [*{word[0] for word in NULL_WORDS}, ""],
 )
 # Keys whose values are labels: a literal `null` there is the text "null" (RSSHub writes
 # `title: null` for untitled items), like any other scalar YAML would retype.
 TEXT_KEYS = frozenset({"title", "author", "categories", "category", "tags"})
-_NULL_WORDS = re.compile(r"^\s*(?:null|Null|NULL)\s*$")
 
 
 class TextLoader(CParser, SafeConstructor, _TextResolver):
@@ -57,11 +66,14 @@ class TextLoader(CParser, SafeConstructor, _TextResolver):
         _TextResolver.__init__(self)
 
 
+Note = tuple[int | None, str]  # (1-based line in the file, when known; reason)
+
+
 @dataclass(frozen=True, slots=True)
 class Split:
     metadata: dict[str, Any]
     body: str
-    lenient: bool
+    notes: list[Note] = field(default_factory=list)  # warnings: what was recovered or cut
 
 
 def _count_nodes(value: Any, budget: int = MAX_NODES) -> int:
@@ -89,13 +101,11 @@ _SIMPLE_KEY = re.compile(r"([A-Za-z_][\w-]*):(?: +(.*))?", re.ASCII)
 _SIMPLE_ITEM = re.compile(r"( *)- +(.*)")
 _SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)' *")
 _DOUBLE_QUOTED = re.compile(r'"([^"\\]*)" *')
-# Plain scalars: no indicator first, no ": " or " #" inside, no ":" last.
-_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:(?!: | #).)*?(?<!:) *")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # What libyaml refuses or reads as a line break (NEL, LS, PS), a BOM, and tabs: let it decide.
 _NOT_SIMPLE = re.compile(
     r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-_NULLS = frozenset({"~", "null", "Null", "NULL"})  # what _TextResolver reads as null
 
 
 class _NotSimple(Exception):
@@ -108,10 +118,24 @@ def _simple_scalar(value: str) -> str | None:
         return match.group(1).replace("''", "'")
     if match := _DOUBLE_QUOTED.fullmatch(value):
         return match.group(1)
-    if _PLAIN.fullmatch(value):
+    if _is_plain(value):
         value = value.rstrip(" ")
-        return None if value in _NULLS else value
+        return None if value in NULL_WORDS else value
     raise _NotSimple
+
+
+def _is_plain(value: str) -> bool:
+    """A one-line plain scalar: no indicator or space first, no ``": "`` or ``" #"`` inside,
+    no ``:`` last (checked without a pattern: one that looked ahead at every character was
+    quadratic on long lines)."""
+    return (
+        bool(value)
+        and value[0] not in _INDICATORS
+        and not value[0].isspace()
+        and ": " not in value
+        and " #" not in value
+        and not value.rstrip(" ").endswith(":")
+    )
 
 
 def simple_yaml(text: str) -> dict[str, Any] | None:
@@ -140,7 +164,7 @@ def _read_simple(lines: list[str]) -> dict[str, Any]:
             continue
         if match := _SIMPLE_KEY.fullmatch(line):
             name, value, items = match.group(1), match.group(2), None
-            if name in _NULLS:
+            if name in NULL_WORDS:
                 raise _NotSimple
             if value is None or not value.strip():
                 key, result[name] = name, None
@@ -159,16 +183,20 @@ def _read_simple(lines: list[str]) -> dict[str, Any]:
     return result
 
 
+def _libyaml(text: str) -> Any:
+    loader = TextLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_yaml(text: str, first_line: int) -> Any:
     simple = simple_yaml(text)
     if simple is not None:
         return simple
     try:
-        loader = TextLoader(text)
-        try:
-            value = loader.get_single_data()
-        finally:
-            loader.dispose()
+        value = _libyaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None
@@ -182,55 +210,111 @@ def load_yaml(text: str, first_line: int) -> Any:
     return value
 
 
-_KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*))?$")
-_ITEM_LINE = re.compile(r"^\s*-\s+(.*)$")
-_WRAPPING_QUOTES = re.compile(r"^([\"']+)(.*?)([\"']+)$", re.DOTALL)
+def strict_fragment(text: str) -> Any:
+    """One entry of front matter read by YAML exactly, or :data:`~.lenient.FAILED`.
+
+    Unsafe tags and alias bombs are refused here too: recovery never constructs objects.
+    """
+    try:
+        value = _libyaml(text)
+    except ConstructorError as exc:
+        raise UnsafeFrontMatter(f"unsafe front matter: {exc.problem}") from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return FAILED
+    _count_nodes(value)
+    return value
 
 
-def _unquote(value: str) -> str:
-    """Strip the runs of quotes scrapers wrap around titles: ``\"\"\"'转发'\"\"\"`` → ``转发``."""
-    value = value.strip()
-    match = _WRAPPING_QUOTES.match(value)
-    return match.group(2).strip() if match else value
+def lenient_load(text: str, first_line: int) -> tuple[dict[str, Any], list[Note]]:
+    """Recover front matter that YAML rejected (see :mod:`.lenient`), or raise.
+
+    ``first_line`` is the file's line number of the front matter's first line.
+    """
+    value, unread = recover(text, strict_fragment, NULL_WORDS)
+    if not isinstance(value, dict) or not value:
+        raise FrontMatterError("no key: value lines could be read")
+    _count_nodes(value)
+    notes: list[Note] = [(first_line + line - 1, reason) for line, reason in unread[:MAX_NOTES]]
+    if len(unread) > MAX_NOTES:
+        notes.append((None, f"and {len(unread) - MAX_NOTES} more front matter lines left out"))
+    return value, notes
 
 
 def _keep_null_text(metadata: dict[str, Any], fm: str) -> dict[str, Any]:
     """Give label keys whose value was the word ``null`` that text back (see TEXT_KEYS)."""
     for key in TEXT_KEYS & metadata.keys():
         if metadata[key] is None:
-            line = re.search(rf"^{re.escape(key)}\s*:(.*)$", fm, re.MULTILINE)
-            if line and _NULL_WORDS.match(line.group(1)):
-                metadata[key] = line.group(1).strip()
+            word = _top_level_value(fm, key)
+            if word is not None and word != "~" and word in NULL_WORDS:
+                metadata[key] = word
     return metadata
 
 
-def lenient_load(text: str) -> dict[str, Any]:
-    """Read ``key: value`` lines and ``- item`` lists the way a person would, or raise."""
-    result: dict[str, Any] = {}
-    key: str | None = None
-    for raw in text.split("\n"):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        item = _ITEM_LINE.match(raw)
-        key_match = _KEY_LINE.match(raw) if not raw[:1].isspace() else None
-        if key_match:
-            key, value = key_match.group(1), (key_match.group(2) or "").strip()
-            result[key] = _unquote(value) if value else None
-        elif item and key is not None:
-            current = result.get(key)
-            if not isinstance(current, list):
-                current = [] if current is None else [current]
-            current.append(_unquote(item.group(1)))
-            result[key] = current
-        elif key is not None and isinstance(result.get(key), str | None):
-            # A continuation line: a value a scraper broke over several lines.
-            joined = " ".join(filter(None, [result.get(key), raw.strip()]))
-            result[key] = _unquote(joined)
-        else:
-            raise FrontMatterError("cannot read front matter line")
-    if not result:
-        raise FrontMatterError("empty front matter")
-    return result
+def _top_level_line(fm: str, key: str) -> int | None:
+    """The 0-based line of ``key:`` at the start of a line of ``fm``, if any."""
+    for number, line in enumerate(fm.split("\n")):
+        if line.startswith(key) and line[len(key) :].lstrip(" \t").startswith(":"):
+            return number
+    return None
+
+
+def _top_level_value(fm: str, key: str) -> str | None:
+    number = _top_level_line(fm, key)
+    if number is None:
+        return None
+    line = fm.split("\n")[number]
+    return line[len(key) :].lstrip(" \t")[1:].strip()
+
+
+def enforce_limits(metadata: dict[str, Any], fm: str, first_line: int) -> list[Note]:
+    """Cut scalars over :data:`MAX_SCALAR_CHARS` and drop values nested deeper than
+    :data:`~.lenient.MAX_NESTING`, in place; one note each, at its key's line when found."""
+    if _plainly_within_limits(metadata):
+        return []
+    notes: list[Note] = []
+    for key, value in metadata.items():
+        reasons = _limit_value(metadata, key, value)
+        if reasons:
+            number = _top_level_line(fm, key)
+            line = None if number is None else first_line + number
+            notes.extend((line, f"{key}: {reason}") for reason in reasons)
+    return notes
+
+
+def _plainly_within_limits(metadata: dict[str, Any]) -> bool:
+    """The common case, checked fast: short text values and flat lists of short text."""
+    for value in metadata.values():
+        if type(value) is str:
+            if len(value) > MAX_SCALAR_CHARS:
+                return False
+        elif type(value) is list:
+            for item in value:
+                if item is not None and (type(item) is not str or len(item) > MAX_SCALAR_CHARS):
+                    return False
+        elif value is not None:
+            return False
+    return True
+
+
+def _limit_value(parent: dict[str, Any], key: str, value: Any) -> list[str]:
+    """Apply the limits to one top-level value (iteratively: values may nest 1,000 deep)."""
+    reasons: list[str] = []
+    stack: list[tuple[dict[Any, Any] | list[Any], Any, Any, int]] = [(parent, key, value, 0)]
+    while stack:
+        container, slot, item, depth = stack.pop()
+        if isinstance(item, str) and len(item) > MAX_SCALAR_CHARS:
+            container[slot] = item[:MAX_SCALAR_CHARS]
+            reasons.append(
+                f"a value of {len(item)} characters, cut to the first {MAX_SCALAR_CHARS}"
+            )
+        elif isinstance(item, dict | list):
+            if depth >= MAX_NESTING:
+                container[slot] = None
+                reasons.append(f"nested deeper than {MAX_NESTING} levels; left out")
+                continue
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend((item, k, v, depth + 1) for k, v in pairs)
+    return reasons
 
 
 _HANDLER = frontmatter.default_handlers.YAMLHandler()  # its boundary rules; our loader
@@ -244,7 +328,8 @@ def split_post(text: str, max_front_matter: int) -> Split:
     stripped = text.lstrip()
     offset = text.count("\n", 0, len(text) - len(stripped))
     text = stripped
-    if not _HANDLER.detect(text):
+    opening = _HANDLER.FM_BOUNDARY.match(text)  # what the handler's detect() does
+    if opening is None:
         raise FrontMatterError("no front matter (the file must start with a '---' line)", 1)
     try:
         fm, body = _HANDLER.split(text)
@@ -252,17 +337,21 @@ def split_post(text: str, max_front_matter: int) -> Split:
         raise FrontMatterError("front matter is never closed (no second '---' line)", 1) from None
     if len(fm) > max_front_matter:
         raise FrontMatterError(f"front matter larger than {max_front_matter} bytes", 1)
-    lenient = False
+    first_line = offset + 1 + text.count("\n", 0, opening.end())  # the file's line of fm's first
+    notes: list[Note] = []
     try:
-        metadata = load_yaml(fm, offset + 2)
+        metadata = load_yaml(fm, first_line)
     except UnsafeFrontMatter:
         raise
     except FrontMatterError as exc:
         try:
-            metadata = lenient_load(fm)
+            metadata, notes = lenient_load(fm, first_line)
+        except UnsafeFrontMatter:
+            raise
         except FrontMatterError:
             raise exc from None
-        lenient = True
+        why = exc.reason.removeprefix("invalid YAML: ")
+        notes.insert(0, (exc.line, f"invalid YAML ({why}), {RECOVERED}"))
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
@@ -270,4 +359,5 @@ def split_post(text: str, max_front_matter: int) -> Split:
             f"front matter is a {type(metadata).__name__}, not a mapping of keys to values", 2
         )
     metadata = {str(k): v for k, v in metadata.items()}
-    return Split(_keep_null_text(metadata, fm), body, lenient)
+    notes.extend(enforce_limits(metadata, fm, first_line))
+    return Split(_keep_null_text(metadata, fm), body, notes)

@@ -31,7 +31,7 @@ from .dates import DateError, parse_date
 from .markup import detect_format
 from .text import clean_text
 from .thumbnails import thumbnail_from_metadata
-from .urls import BadURL, absolute_http_url, path_segment
+from .urls import BadURL, absolute_http_url, path_segment, unfit_id_scheme
 
 DATE_KEYS = ("date", "pubDate", "published", "created")
 UPDATED_KEYS = ("updated", "modified", "lastmod")
@@ -197,6 +197,9 @@ def normalise_meta(
         post_id = clean_text(str(id_value)) if isinstance(id_value, str) else ""
         if id_key is not None and not post_id:
             warn(f"{id_key} must be text; using the link")
+        elif (scheme := unfit_id_scheme(post_id)) is not None:
+            warn(f"{id_key}: the scheme {scheme + ':'!r} is not fit for an id; using the link")
+            post_id = ""
         summary_key, summary = _first(meta, SUMMARY_KEYS)
         if summary is not None and not isinstance(summary, str):
             warn(f"{summary_key} must be text; ignored")

@@ -13,6 +13,11 @@ from ..models import Category
 from .text import clean_text
 
 MAX_DEPTH = 8
+# Per post. Each category or tag feed repeats every category and tag of its posts, so one
+# post's output grows with the square of these; real sites stay far below (3 categories and
+# 9 tags at most in the corpora).
+MAX_CATEGORIES = 100
+MAX_TAGS = 100
 MAX_SLUG_LENGTH = 80
 _SAFE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Device names Windows reserves whatever the extension: `con.rss.xml` cannot be created there.
@@ -37,7 +42,8 @@ def _name(value: Any) -> str | None:
 def parse_categories(value: Any, warn: Callable[[str], None]) -> tuple[tuple[str, ...], ...]:
     """Front-matter ``categories`` as hierarchies, as Hexo reads them.
 
-    A list is one path, a list of lists several paths, a string one category.
+    A list is one path, a list of lists several paths, a string one category. Only the
+    paths holding the first :data:`MAX_CATEGORIES` distinct names are kept.
     """
     if value is None or value == "" or value == []:
         return ()
@@ -48,11 +54,19 @@ def parse_categories(value: Any, warn: Callable[[str], None]) -> tuple[tuple[str
         raise CategoryError(f"categories must be a list or text, got {type(value).__name__}")
     if all(not isinstance(item, list) for item in value):
         return _path(value, warn)
-    paths: list[tuple[str, ...]] = []
+    paths: dict[tuple[str, ...], None] = {}
+    names: dict[str, None] = {}
     for item in value:
         for path in _path(item if isinstance(item, list) else [item], warn):
-            if path not in paths:
-                paths.append(path)
+            new = [name for name in path if name not in names]
+            if len(names) + len(new) > MAX_CATEGORIES:
+                warn(
+                    f"categories: more than {MAX_CATEGORIES} in one post; "
+                    f"only the first {len(names)} kept"
+                )
+                return tuple(paths)
+            names.update(dict.fromkeys(new))
+            paths.setdefault(path, None)
     return tuple(paths)
 
 
@@ -76,11 +90,14 @@ def _path(items: list[Any], warn: Callable[[str], None]) -> tuple[tuple[str, ...
 
 
 def parse_tags(value: Any, warn: Callable[[str], None]) -> tuple[str, ...]:
-    """Front-matter ``tags``: a list of names or one name; anything else dropped with a warning."""
+    """Front-matter ``tags``: a list of names or one name; anything else dropped with a warning.
+
+    Only the first :data:`MAX_TAGS` distinct names are kept.
+    """
     if value is None or value == "":
         return ()
     items = value if isinstance(value, list) else [value]
-    tags: list[str] = []
+    tags: dict[str, None] = {}
     for item in items:
         try:
             name = _name(item)
@@ -88,7 +105,10 @@ def parse_tags(value: Any, warn: Callable[[str], None]) -> tuple[str, ...]:
             warn(f"tags: {exc.args[0].replace('category', 'tag')}; ignored")
             continue
         if name and name not in tags:
-            tags.append(name)
+            if len(tags) == MAX_TAGS:
+                warn(f"tags: more than {MAX_TAGS} in one post; only the first {MAX_TAGS} kept")
+                break
+            tags[name] = None
     return tuple(tags)
 
 

@@ -14,13 +14,23 @@ class DateError(ValueError):
     """A value that is not a usable date; the message says why."""
 
 
+# Matched against text whose whitespace runs are collapsed to one space (see _squeeze), so
+# each optional space is ` ?`: with `\s*` beside `\s*` a long run of spaces could be split
+# between them in quadratically many ways, and a date with 2,000 spaces took a minute.
 _LOCAL_FORMS = re.compile(
-    r"""^\s*(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?
-        (?:\s*(?:T|\s)\s*(?P<H>\d{1,2})\s*[:时時点]\s*(?P<M>\d{1,2})\s*分?
-           (?:\s*[:]?\s*(?P<S>\d{1,2})(?P<frac>[.,]\d+)?\s*秒?)?)?
-        \s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2})?\s*$""",
-    re.VERBOSE | re.IGNORECASE,
+    r"(?P<y>\d{4})[ ]?[-/.年][ ]?(?P<m>\d{1,2})[ ]?[-/.月][ ]?(?P<d>\d{1,2})[ ]?日?"
+    r"(?:[ ]?(?:T|[ ])[ ]?(?P<H>\d{1,2})[ ]?[:时時点][ ]?(?P<M>\d{1,2})[ ]?分?"
+    r"(?:[ ]?:?[ ]?(?P<S>\d{1,2})(?P<frac>[.,]\d+)?[ ]?秒?)?)?"
+    r"[ ]?(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2})?",
+    re.IGNORECASE,
 )
+
+
+def _squeeze(text: str) -> str:
+    """``text`` stripped, each run of whitespace one space."""
+    return " ".join(text.split())
+
+
 # 9 to 13 digits: seconds from 1973-03-03 on, or milliseconds; never an 8-digit YYYYMMDD.
 _EPOCH = re.compile(r"^\s*-?\d{9,13}(?:\.\d+)?\s*$")
 _RFC822_HINT = re.compile(r"[A-Za-z]{3}")
@@ -147,7 +157,7 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
         raise DateError("empty date")
     if _EPOCH.match(text):
         return _from_epoch(float(text))
-    match = _LOCAL_FORMS.match(text)
+    match = _LOCAL_FORMS.fullmatch(_squeeze(text))
     if match:
         return _check_range(_from_local_form(match, zone))
     if _RFC822_HINT.search(text):

@@ -35,14 +35,6 @@ def proxy_image_url(url: str, template: str) -> str:
 def to_uri(url: str) -> str:
     """Percent-encode an IRI into a URI (non-ASCII paths, IDN hosts, spaces)."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        ascii_host = host.encode("idna").decode("ascii") if host and not host.isascii() else host
-    except UnicodeError:
-        raise BadURL(f"invalid host name {host!r}") from None
-    netloc = parts.netloc
-    if host and ascii_host != host:
-        netloc = netloc.replace(host, ascii_host)
 
     def enc(part: str, safe: str) -> str:
         return quote(_BAD_PERCENT.sub("%25", part), safe=safe)
@@ -50,12 +42,56 @@ def to_uri(url: str) -> str:
     return urlunsplit(
         (
             parts.scheme,
-            netloc,
+            _ascii_netloc(parts.netloc),
             enc(parts.path, _PATH_SAFE),
             enc(parts.query, _QUERY_SAFE),
             enc(parts.fragment, _QUERY_SAFE),
         )
     )
+
+
+def _ascii_netloc(netloc: str) -> str:
+    """``user@host:port`` with an IDN host punycoded (``BÜCHER.de`` → ``xn--bcher-kva.de``)
+    and a non-ASCII user name percent-encoded; an ASCII netloc is left exactly as it is."""
+    if netloc.isascii():
+        return netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    host, colon, port = hostport, "", ""
+    if not hostport.startswith("["):  # an IPv6 literal is ASCII
+        head, sep, tail = hostport.rpartition(":")
+        if sep and (tail.isdigit() or not tail):
+            host, colon, port = head, sep, tail
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise BadURL(f"invalid host name {host!r}") from None
+    if not userinfo.isascii():
+        userinfo = quote(userinfo, safe=_PATH_SAFE.replace("/", "").replace("@", ""))
+    return userinfo + at + host + colon + port
+
+
+# Schemes fit for an entry's id (RSS guid, Atom id, JSON Feed id): http(s) permalinks, and
+# urn: (urn:uuid:...) and tag: (RFC 4151), the two forms RFC 4287 suggests for ids that are
+# not links. Anything else that looks like a scheme is refused: javascript:, data:, vbscript:
+# and file: run or open things in the readers that make a guid a link, and mailto:, ftp: and
+# made-up schemes identify a mailbox or a file, not an entry.
+ID_SCHEMES = frozenset({"http", "https", "urn", "tag"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*(?=:)")
+_IGNORED_IN_SCHEME = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+def unfit_id_scheme(value: str) -> str | None:
+    """The scheme of ``value`` when it has one not fit for an id (see :data:`ID_SCHEMES`).
+
+    Whitespace and controls are ignored first, as browsers drop them from a URL
+    (``java\tscript:`` is ``javascript:``); an id with no scheme (``42``, a UUID) is fine.
+    """
+    match = _SCHEME.match(_IGNORED_IN_SCHEME.sub("", value))
+    if match is None:
+        return None
+    scheme = match.group().lower()
+    return None if scheme in ID_SCHEMES else scheme
 
 
 # An absolute URL that resolving and encoding would leave as it is: no escapes, dot segments,

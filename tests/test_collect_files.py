@@ -1,0 +1,218 @@
+"""Finding and opening post files: any folder tree, any file name, any swap after the listing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feedbuilder.collect.files import MAX_FOLDER_DEPTH, find_post_files
+from feedbuilder.config import Config
+from feedbuilder.models import Severity
+from feedbuilder.pipeline import build, post_metas, scan
+
+from .conftest import make_post
+
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
+GOOD = "title: {title}\ndate: 2022-01-02 03:04:05\ncategories: [Test]"
+GBK_NAME = os.fsdecode("北京".encode("gbk") + b".md")  # as Linux lists it: lone surrogates
+
+
+def config(posts: Path, **changes: object) -> Config:
+    return Config(
+        posts_dir=posts, output_dir=posts.parent / "out", site_url="https://e.com/"
+    ).replace(**changes)
+
+
+def good_post(folder: Path, name: str, title: str = "Good") -> Path:
+    return make_post(folder, name, GOOD.format(title=title))
+
+
+@pytest.fixture
+def posts(tmp_path: Path) -> Path:
+    folder = tmp_path / "posts"
+    good_post(folder, "good.md")
+    return folder
+
+
+# Deep folders.
+
+
+@pytest.fixture
+def deep_tree(posts: Path) -> Iterator[Callable[[int], Path]]:
+    """Make ``posts/d/d/.../d`` (level by level: pathlib's and shutil's own walks recurse),
+    and remove it the same way."""
+    made: list[str] = []
+
+    def make(depth: int) -> Path:
+        path = str(posts)
+        for _ in range(depth):
+            path += "/d"
+            os.mkdir(path)
+            made.append(path)
+        return Path(path)
+
+    yield make
+    for path in reversed(made):
+        for name in os.listdir(path):
+            if name != "d":
+                os.unlink(os.path.join(path, name))
+        os.rmdir(path)
+
+
+@pytest.mark.parametrize("depth", [1_000, 1_500])
+def test_a_very_deep_folder_is_reported_not_a_crash(
+    posts: Path, deep_tree: Callable[[int], Path], depth: int
+) -> None:
+    good_post(deep_tree(depth), "deep.md")
+    good_post(posts.joinpath(*["d"] * MAX_FOLDER_DEPTH), "kept.md", "Kept")  # the deepest read
+    files, problems = find_post_files(posts)
+    assert [f.rel_path for f in files] == ["d/" * MAX_FOLDER_DEPTH + "kept.md", "good.md"]
+    (problem,) = problems
+    assert problem.path == "/".join(["d"] * (MAX_FOLDER_DEPTH + 1))
+    assert problem.severity is Severity.ERROR
+    assert f"deeper than {MAX_FOLDER_DEPTH} levels" in problem.reason
+    assert len(scan(config(posts), NOW).refs) == 2
+
+
+def test_problems_come_in_the_order_of_a_recursive_walk(posts: Path) -> None:
+    (posts / "a").mkdir()
+    (posts / "a" / "pipe.md").symlink_to(posts / "good.md")
+    (posts / "b.md").symlink_to(posts / "good.md")
+    _, problems = find_post_files(posts)
+    assert [p.path for p in problems] == ["a/pipe.md", "b.md"]
+
+
+# File names that are not UTF-8, or hold control characters.
+
+
+def test_a_gbk_file_name_is_read_as_chinese_everywhere(posts: Path) -> None:
+    good_post(posts, GBK_NAME, "GBK name")
+    good_post(posts / os.fsdecode("新闻".encode("gbk")), "inner.md", "In a GBK folder")
+    make_post(posts, os.fsdecode(b"caf\xe9.md"), "title: Latin-1 name")  # no date: a problem
+    report = build(config(posts), NOW)  # with the cache: hashed, stored, written as JSON
+    assert report.posts_read == 3
+    problems = [str(p) for p in report.problems]
+    assert problems == ["caf\\xe9.md: no date"]
+    metas = {m.rel_path: m for m in post_metas(scan(config(posts), NOW))}
+    assert set(metas) == {"good.md", "北京.md", "新闻/inner.md"}
+    assert metas["北京.md"].link == "https://e.com/2022/01/02/%E5%8C%97%E4%BA%AC/"
+    feed = json.loads((posts.parent / "out" / "feeds" / "all.json").read_text())
+    assert {item["title"] for item in feed["items"]} == {"Good", "GBK name", "In a GBK folder"}
+    assert build(config(posts), NOW).feeds_written == 0  # the cached listing matches
+
+
+def test_a_gbk_name_beside_its_utf8_twin_keeps_both(posts: Path) -> None:
+    good_post(posts, "北京.md", "UTF-8")
+    good_post(posts, GBK_NAME, "GBK")
+    metas = {m.rel_path: m.title for m in post_metas(scan(config(posts), NOW))}
+    assert metas == {"good.md": "Good", "北京.md": "UTF-8", "\\xb1\\xb1\\xbe\\xa9.md": "GBK"}
+
+
+def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "feedbuilder", *args, "--posts", "posts", "--output", "out"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_cli_prints_odd_names_one_problem_a_line(posts: Path) -> None:
+    for name in (GBK_NAME, "new\nline.md", "carriage\rreturn.md", "sep\u2028arator.md"):
+        make_post(posts, name, "title: no date here")
+    run = run_cli(posts.parent, "build")
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    *lines, summary = run.stderr.strip().split("\n")
+    assert "posts read" in summary
+    assert sorted(lines) == [
+        "posts/carriage\\x0dreturn.md: no date",
+        "posts/new\\x0aline.md: no date",
+        "posts/sep\\u2028arator.md: no date",
+        "posts/北京.md: no date",
+    ]
+
+
+# Swapped between the listing and the open.
+
+
+def swapped(posts: Path, swap: str) -> tuple[list[object], list[str]]:
+    """Scan ``posts`` after the post ``victim.md`` was swapped as ``swap`` says, once listed."""
+    outside = posts.parent / "outside"
+    good_post(outside, "victim.md", "SECRET")
+    victim = good_post(posts, "victim.md", "Victim")
+    listing = find_post_files(posts)
+    if swap == "symlink":
+        victim.unlink()
+        victim.symlink_to(outside / "victim.md")
+    elif swap == "fifo":
+        victim.unlink()
+        os.mkfifo(victim)
+    elif swap == "folder":
+        victim.unlink()
+        victim.mkdir()
+    elif swap == "parent symlink":
+        (posts / "sub").mkdir()
+        good_post(posts / "sub", "victim.md", "Victim in sub")
+        listing = find_post_files(posts)
+        shutil.rmtree(posts / "sub")
+        (posts / "sub").symlink_to(outside, target_is_directory=True)
+    elif swap == "editor save":
+        replacement = posts / ".victim.md.swp"
+        good_post(posts, replacement.name, "Victim, edited")
+        replacement.replace(victim)
+    result: list[object] = []
+    thread = threading.Thread(
+        target=lambda: result.append(scan(config(posts), NOW, None, listing)), daemon=True
+    )
+    thread.start()
+    thread.join(20)
+    blocked = thread.is_alive()
+    if swap == "fifo" and blocked:  # let the reader stuck in open() go, then fail
+        with open(victim, "wb"):
+            pass
+    assert not blocked and result, f"the scan blocked on a {swap}"
+    (outcome,) = result
+    titles = [m.title for m in post_metas(outcome)]  # type: ignore[arg-type]
+    return titles, [f"{p.path}: {p.reason}" for p in outcome.problems]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("swap", "reason"),
+    [
+        ("symlink", "victim.md: replaced by a symlink after it was listed; not followed"),
+        ("fifo", "victim.md: not a regular file; skipped"),
+        ("folder", "victim.md: not a file"),
+        ("parent symlink", "sub/victim.md: replaced by a file outside the posts folder; skipped"),
+    ],
+)
+def test_a_swap_after_the_listing_never_leaks_or_blocks(
+    posts: Path, swap: str, reason: str
+) -> None:
+    titles, problems = swapped(posts, swap)
+    assert "SECRET" not in titles
+    assert "Good" in titles
+    assert reason in problems
+
+
+def test_a_file_saved_over_after_the_listing_is_read(posts: Path) -> None:
+    titles, problems = swapped(posts, "editor save")
+    assert sorted(titles) == ["Good", "Victim, edited"]
+    assert problems == []
+
+
+def test_followed_symlinks_inside_the_folder_still_open(posts: Path) -> None:
+    (posts / "link.md").symlink_to(posts / "good.md")
+    result = scan(config(posts, follow_symlinks=True), NOW)
+    assert sorted(m.rel_path for m in post_metas(result)) == ["good.md", "link.md"]
+    assert result.problems == []
