@@ -101,3 +101,9 @@ def test_custom_junk_selector() -> None:
         '<p>keep</p><div class="ad">buy</div>', "html", BASE, (*DEFAULT_JUNK_SELECTORS, ".ad"), 200
     )
     assert body.content_html == "<p>keep</p>"
+
+
+def test_text_after_a_stray_html_end_tag_is_kept() -> None:
+    # A post about HTML wrote “</html>” in its prose; lxml starts a second document there.
+    body = clean("<p>before “</body>” and “</html>” after</p><p>the rest</p>")
+    assert "the rest" in body.content_html and "after" in body.content_html

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from html import escape
 
@@ -17,10 +17,11 @@ import nh3
 import soupsieve
 from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.builder import HTMLTreeBuilder
-from bs4.element import NavigableString, PreformattedString
+from bs4.element import NavigableString, PageElement, PreformattedString
 from cmarkgfm.cmark import Options
 
 from ..models import PostBody, Thumbnail
+from .nesting import MAX_NESTING, flatten, too_deep
 from .text import clean_text, strip_xml_illegal, truncate
 from .thumbnails import make_thumbnail
 from .urls import BadURL, absolute_http_url
@@ -126,9 +127,49 @@ def render_markdown(text: str) -> str:
 
 # Blocks whose content is never article text, removed before parsing: parsing them into a
 # tree only to drop it was a third of the cleaning time. (nh3 drops them too, as a backstop.)
-_JUNK_BLOCKS = re.compile(
-    r"<!--.*?-->|<(" + "|".join(JUNK_TAGS) + r")\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
-)
+_JUNK_OPENING = re.compile(r"<!--|<(" + "|".join(JUNK_TAGS) + r")\b", re.IGNORECASE)
+_CLOSING = {name: re.compile(r"</" + name + r"\s*>", re.IGNORECASE) for name in JUNK_TAGS}
+
+
+def remove_junk_blocks(html: str) -> str:
+    """``html`` without its comments and junk elements (``<script>…</script>`` and the like,
+    each up to its first end tag; an opening without its end is left to the parser), in one
+    pass."""
+    out: list[str] = []
+    pos = 0
+    unclosed: dict[str, int] = {}  # no end tag of this name after this position
+    next_gt = -1
+    while True:
+        m = _JUNK_OPENING.search(html, pos)
+        if m is None:
+            break
+        name = (m.group(1) or "").lower()
+        if not name:
+            close = html.find("-->", m.end())
+            if close < 0:
+                break  # no comment closes after this: the rest is left as it is
+            out.append(html[pos : m.start()])
+            pos = close + 3
+            continue
+        if next_gt < m.end():
+            next_gt = html.find(">", m.end())
+        if next_gt < 0:
+            break
+        found = None
+        if unclosed.get(name, len(html) + 1) > next_gt:
+            found = _CLOSING[name].search(html, next_gt + 1)
+            if found is None:
+                unclosed[name] = next_gt
+        out.append(html[pos : m.start()])
+        if found is None:
+            out.append(html[m.start() : m.end()])
+            pos = m.end()
+            continue
+        pos = found.end()
+    out.append(html[pos:])
+    return "".join(out)
+
+
 _SELECTOR_TOKEN = re.compile(
     r"[.#]([\w-]+)|\[\s*[\w:-]+\s*[~|^$*]?=\s*(['\"]?)([^'\"\]]+)\2\s*(?:[is]\s*)?\]"
 )
@@ -162,9 +203,9 @@ def _selector_tokens(selector: str) -> tuple[str, ...]:
     return tuple((m.group(1) or m.group(3)).lower() for m in _SELECTOR_TOKEN.finditer(selector))
 
 
-def _remove_junk(soup: BeautifulSoup, html: str, selectors: Iterable[str]) -> None:
-    """Drop what the junk selectors match; a selector whose literals are absent is not run."""
-    lowered = html.lower()
+def _remove_junk(soup: BeautifulSoup, lowered: str, selectors: Iterable[str]) -> None:
+    """Drop what the junk selectors match; a selector whose literals are absent from the
+    (lower-cased) HTML is not run."""
     applicable = [
         s for s in _split_selector_list(selectors) if all(t in lowered for t in _selector_tokens(s))
     ]
@@ -212,30 +253,42 @@ def _fix_urls(soup: BeautifulSoup, base: str) -> Thumbnail | None:
 _VOID = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS or ())  # no end tag
 
 
+# Left out, their contents kept: lxml starts a second <html> after a stray </html> in the text.
+_DOCUMENT_TAGS = frozenset({"html", "head", "body"})
+
+
 def inner_html(tag: Tag) -> str:
     """``tag``'s contents as HTML, for :func:`sanitize` to parse again: five times faster
     than BeautifulSoup's own ``decode_contents`` and the same once sanitised.
 
     Attributes come out sorted, as BeautifulSoup writes them. Comments, doctypes and
-    processing instructions are left out: the sanitiser would drop them anyway.
+    processing instructions are left out: the sanitiser would drop them anyway, and so are
+    ``<html>``, ``<head>`` and ``<body>`` tags (not what they hold). The walk is a loop,
+    not a recursion: scraped bodies nest thousands of levels deep.
     """
     out: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.contents:
+    stack: list[tuple[str | None, Iterator[PageElement]]] = [(None, iter(tag.contents))]
+    while stack:
+        name, children = stack[-1]
+        for child in children:
             if isinstance(child, Tag):
-                name = child.name
-                out.append("<" + name)
+                child_name = child.name
+                if child_name in _DOCUMENT_TAGS:
+                    stack.append((None, iter(child.contents)))
+                    break
+                out.append("<" + child_name)
                 for attr, value in sorted(child.attrs.items()):
                     out.append(f' {attr}="{escape(str(value))}"')
                 out.append(">")
-                if name not in _VOID or child.contents:
-                    walk(child)
-                    out.append(f"</{name}>")
+                if child_name not in _VOID or child.contents:
+                    stack.append((child_name, iter(child.contents)))
+                    break
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 out.append(escape(child, quote=False))
-
-    walk(tag)
+        else:
+            stack.pop()
+            if name is not None:
+                out.append(f"</{name}>")
     return "".join(out)
 
 
@@ -254,10 +307,10 @@ def sanitize(html: str) -> str:
 
 _BLOCK_BOUNDARY = re.compile(
     r"</?(?:p|div|br|li|tr|td|th|h[1-6]|blockquote|pre|figure|figcaption|dd|dt|hr|table|ul|ol"
-    r"|dl|section|article|details|summary|caption)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
+    r"|dl|section|article|details|summary|caption)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*+>",
     re.IGNORECASE,
 )
-_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*+>")
 
 
 def plain_text(safe_html: str) -> str:
@@ -269,6 +322,21 @@ def plain_text(safe_html: str) -> str:
     return clean_text(_TAG.sub("", _BLOCK_BOUNDARY.sub(" ", safe_html)))
 
 
+def parse_html(html: str, problems: list[str]) -> BeautifulSoup:
+    """``html`` as a tree no deeper than :data:`MAX_NESTING` (deeper markup is flattened,
+    with a problem noted)."""
+    if html.count("<") > MAX_NESTING and too_deep(html):
+        problems.append(
+            f"HTML nested deeper than {MAX_NESTING} levels: the deeper tags were dropped, "
+            "their text kept"
+        )
+        flat = flatten(html, MAX_NESTING)
+        html = flat if not too_deep(flat) else flatten(html, 0)
+    # Classes stay one string (soupsieve splits them itself): splitting every tag's
+    # attributes into lists was a fifth of the parse.
+    return BeautifulSoup(html, "lxml", multi_valued_attributes=None)
+
+
 def clean_body(
     body: str,
     body_format: str,
@@ -278,27 +346,27 @@ def clean_body(
     given_summary: str | None = None,
 ) -> PostBody:
     """Turn a raw body into safe, absolute HTML plus a plain-text summary."""
+    problems: list[str] = []
     body = strip_xml_illegal(body)
     html = render_markdown(body) if body_format == "markdown" else body
     more = MORE_MARKER.search(html)
     before_more = html[: more.start()] if more else None
-    html = _JUNK_BLOCKS.sub("", html)
-    # Classes stay one string (soupsieve splits them itself): splitting every tag's
-    # attributes into lists was a fifth of the parse.
-    soup = BeautifulSoup(html, "lxml", multi_valued_attributes=None)
-    _remove_junk(soup, html, junk_selectors)
+    html = remove_junk_blocks(html)
+    soup = parse_html(html, problems)
+    _remove_junk(soup, html.lower(), junk_selectors)
     first_image = _fix_urls(soup, base_url)
-    root: Tag = soup.body or soup
-    content = _BLANK_LINES.sub("\n", sanitize(inner_html(root))).strip()
+    content = _BLANK_LINES.sub("\n", sanitize(inner_html(soup))).strip()
 
     if given_summary:
         summary = truncate(clean_text(given_summary), summary_length * 4)
     elif before_more is not None:
-        summary = plain_text(sanitize(before_more))
+        soup = parse_html(remove_junk_blocks(before_more), problems)
+        summary = plain_text(sanitize(inner_html(soup)))
     else:
         summary = truncate(plain_text(content), summary_length)
     return PostBody(
         content_html=content,
         summary=summary,
         first_image=first_image,
+        problems=tuple(problems),
     )
