@@ -103,6 +103,20 @@ def test_custom_junk_selector() -> None:
     assert body.content_html == "<p>keep</p>"
 
 
+def test_summary_of_a_code_heavy_post_is_its_prose() -> None:
+    text = (
+        "```python\nclass Solution:\n    def checkInclusion(self, s1: str, s2: str) -> bool:\n"
+        "        return True\n```\n\nA sliding window over `s2`.\n\n    indented = code\n"
+    )
+    body = clean(text, "markdown")
+    assert body.summary == "A sliding window over s2."
+
+
+def test_summary_keeps_code_in_a_sentence_and_drops_code_alone() -> None:
+    html = "<p><code>x = 1</code></p><p>Use <code>git rebase</code> to squash.</p><pre>y</pre>"
+    assert clean(html).summary == "Use git rebase to squash."
+
+
 def test_text_after_a_stray_html_end_tag_is_kept() -> None:
     # A post about HTML wrote “</html>” in its prose; lxml starts a second document there.
     body = clean("<p>before “</body>” and “</html>” after</p><p>the rest</p>")

@@ -7,12 +7,16 @@ from collections.abc import Callable
 
 import pytest
 
-from feedbuilder.normalise import content, markup, nesting, text
+from feedbuilder.normalise import content, hexofences, hexotags, markup, nesting, sanitised, text
 from feedbuilder.normalise.content import clean_body
 
 from .lineartime import assert_linear
 
 BASE = "https://example.com/p/"
+
+
+def markdown_body(body: str) -> object:
+    return clean_body(body, "markdown", BASE, (), 200)
 
 
 def html_body(body: str) -> object:
@@ -40,25 +44,48 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str]]] = {
     "flatten: attributes": (nesting.flatten, lambda n: "<a " + "b=c " * n + ">"),
     "flatten: stray end tags": (nesting.flatten, lambda n: "<i>" * 300 + "</b>" * n),
     "flatten: bogus comments": (nesting.flatten, lambda n: "<!x" * n),
-    # the passes over the rendered and the sanitised HTML
+    # Hexo's tag scanner and fences
+    "tags never closed": (markdown_body, lambda n: "{% img a" * n),
+    "tags with quotes never closed": (markdown_body, lambda n: "{% \"' " * n + "%}"),
+    "block tags never ended": (markdown_body, lambda n: "{% blockquote %}" * n + " endblockquote"),
+    "Nunjucks comments never closed": (markdown_body, lambda n: "{#" * n),
+    "variables never closed": (markdown_body, lambda n: "{{ " * n),
+    "backtick runs, each shorter, never closed": (  # n characters, runs sqrt(2n) long
+        markdown_body,
+        lambda n: "".join("`" * k + " " for k in range(int((2 * n) ** 0.5), 0, -1)),
+    ),
+    "raw in code never ended": (markdown_body, lambda n: "`{% raw %}" * n),
+    "fence openers never closed": (markdown_body, lambda n: "```a\n" * n),
+    "fence lines": (markdown_body, lambda n: "```\n" * n),
+    "fence info with backticks": (markdown_body, lambda n: "```" + "a`" * n + "\n"),
+    "indented fence openers": (markdown_body, lambda n: "1" * n + ". ```\n"),
+    # the summary and blank-line passes over sanitised HTML
+    "code in paragraphs": (sanitised.prose_text, lambda n: "<p>" + "<code>a</code> " * n + "</p>"),
+    "code beside code": (sanitised.prose_text, lambda n: "<p>" + "<code>a</code>" * n + "</p>"),
+    "blank lines": (sanitised.collapse_blank_lines, lambda n: "<p>\n" + " \n" * n + "</p>"),
     "more markers never closed": (content.MORE_MARKER.search, lambda n: "<!--" + " " * n),
     # plain-text fields
     "whitespace in a title": (text.clean_text, lambda n: "a" + " \t\n" * n + "b"),
     "entities in a title": (text.clean_text, lambda n: "&amp" * n),
     "format detection": (markup.detect_format, lambda n: " " * n + "x"),
+    # the tags' own argument parsing
+    "img URL test": (lambda arg: hexotags.img_tag([arg], ""), lambda n: "a" * n),
+    "quoted arguments": (hexotags.split_args, lambda n: '"' + "\\a" * n),
+    "Hexo escaping": (hexotags.escape_hexo, lambda n: ("&" + "a" * 50) * (n // 50)),
+    "indentation": (hexofences.strip_indent, lambda n: " " * n + "\n" + " " * n + "x"),
 }
 
 
 # Whole bodies go through BeautifulSoup (about a millisecond per thousand elements) and
 # inputs that are a tag every few characters through a Python loop, so they grow from
 # smaller sizes; single regular-expression scans start large enough to be timed well.
-PER_ELEMENT = {"flatten: stray end tags"}
+PER_ELEMENT = {"flatten: stray end tags", "code in paragraphs", "code beside code"}
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_linear(name: str) -> None:
     run, make = CASES[name]
-    if run is html_body:
+    if run in (markdown_body, html_body):
         sizes = (1_000, 4_000, 16_000)
     elif name in PER_ELEMENT:
         sizes = (4_000, 16_000, 64_000)

@@ -1,6 +1,10 @@
-"""The body: render Markdown, strip scraper junk, sanitise, make URLs absolute, summarise.
+"""The body: render Markdown and Hexo's tags, strip scraper junk, sanitise, make URLs absolute,
+summarise.
 
-This is the expensive stage, so the pipeline runs it only for posts that land in a feed.
+This is the expensive stage, so the pipeline runs it only for posts that land in a feed. What
+sits in ``<pre>``, ``<code>``, ``<textarea>`` and ``<xmp>`` comes out as it went in: every
+blank line, indent, tab and trailing space (``<textarea>`` and ``<xmp>`` become ``<pre>``, the
+sanitiser's nearest allowed element, with the same text).
 """
 
 from __future__ import annotations
@@ -12,16 +16,17 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from html import escape
 
-import cmarkgfm
 import nh3
 import soupsieve
 from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.builder import HTMLTreeBuilder
 from bs4.element import NavigableString, PageElement, PreformattedString
-from cmarkgfm.cmark import Options
 
 from ..models import PostBody, Thumbnail
+from .hexotags import TagContext, render_hexo
+from .markup import render_markdown
 from .nesting import MAX_NESTING, flatten, too_deep
+from .sanitised import collapse_blank_lines, prose_text
 from .text import clean_text, strip_xml_illegal, truncate
 from .thumbnails import make_thumbnail
 from .urls import BadURL, absolute_http_url
@@ -31,8 +36,11 @@ from .urls import BadURL, absolute_http_url
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
-_BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)*")
 JUNK_TAGS = ("style", "script", "noscript", "iframe", "object", "embed", "form", "template")
+# Raw-text elements: what they hold is text, shown as it is. They become <pre> (the one such
+# element the sanitiser keeps), as does <listing>, which is <pre> by another name.
+RAW_TEXT_TAGS = ("xmp", "textarea", "plaintext")
+NO_SITE = TagContext()
 LAZY_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc")
 URL_ATTRS = {
     "a": ("href",),
@@ -62,6 +70,7 @@ ALLOWED_TAGS = {
     "em",
     "figcaption",
     "figure",
+    "footer",
     "h1",
     "h2",
     "h3",
@@ -116,25 +125,20 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def render_markdown(text: str) -> str:
-    """CommonMark + GitHub tables/strikethrough via cmark-gfm (C: long bodies are common).
-
-    Raw HTML is kept here (``UNSAFE``) because :func:`sanitize` runs on the result.
-    """
-    html: str = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
-    return html
-
-
 # Blocks whose content is never article text, removed before parsing: parsing them into a
 # tree only to drop it was a third of the cleaning time. (nh3 drops them too, as a backstop.)
-_JUNK_OPENING = re.compile(r"<!--|<(" + "|".join(JUNK_TAGS) + r")\b", re.IGNORECASE)
-_CLOSING = {name: re.compile(r"</" + name + r"\s*>", re.IGNORECASE) for name in JUNK_TAGS}
+_JUNK_OPENING = re.compile(r"<!--|<(" + "|".join(JUNK_TAGS + RAW_TEXT_TAGS) + r")\b", re.IGNORECASE)
+_CLOSING = {
+    name: re.compile(r"</" + name + r"\s*>", re.IGNORECASE) for name in JUNK_TAGS + RAW_TEXT_TAGS
+}
 
 
 def remove_junk_blocks(html: str) -> str:
     """``html`` without its comments and junk elements (``<script>…</script>`` and the like,
     each up to its first end tag; an opening without its end is left to the parser), in one
-    pass."""
+    pass. What a raw-text element (``<xmp>``, ``<textarea>``, ``<plaintext>``) holds is its
+    text, not markup: it becomes a ``<pre>`` showing that text, before lxml, which drops
+    some of its whitespace, reads it."""
     out: list[str] = []
     pos = 0
     unclosed: dict[str, int] = {}  # no end tag of this name after this position
@@ -161,13 +165,26 @@ def remove_junk_blocks(html: str) -> str:
             if found is None:
                 unclosed[name] = next_gt
         out.append(html[pos : m.start()])
-        if found is None:
+        if name in RAW_TEXT_TAGS:
+            if found is None or name == "plaintext":  # its text runs to the end
+                out.append(_raw_text_as_pre(name, html[next_gt + 1 :]))
+                return "".join(out)
+            out.append(_raw_text_as_pre(name, html[next_gt + 1 : found.start()]))
+        elif found is None:
             out.append(html[m.start() : m.end()])
             pos = m.end()
             continue
         pos = found.end()
     out.append(html[pos:])
     return "".join(out)
+
+
+def _raw_text_as_pre(name: str, text: str) -> str:
+    """A raw-text element's text as a ``<pre>`` showing the same characters."""
+    if name == "textarea":  # its character references count, as in <pre>, and its first
+        return "<pre>" + text.replace("<", "&lt;") + "</pre>"  # newline goes, as in <pre>
+    lead = "\n" if text.startswith("\n") else ""  # <pre> drops a first newline; <xmp> not
+    return "<pre>" + lead + escape(text, quote=False) + "</pre>"
 
 
 _SELECTOR_TOKEN = re.compile(
@@ -251,10 +268,18 @@ def _fix_urls(soup: BeautifulSoup, base: str) -> Thumbnail | None:
 
 
 _VOID = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS or ())  # no end tag
-
-
 # Left out, their contents kept: lxml starts a second <html> after a stray </html> in the text.
 _DOCUMENT_TAGS = frozenset({"html", "head", "body"})
+
+
+def _parser_keeps_leading_newline() -> bool:
+    """Whether the parser keeps the newline after ``<pre>`` that browsers drop (libxml2
+    2.14 does; others did not): :func:`inner_html` must know which text a reader sees."""
+    pre = BeautifulSoup("<pre>\nx</pre>", "lxml").pre
+    return pre is not None and pre.get_text() == "\nx"
+
+
+_KEEPS_LEADING_NEWLINE = _parser_keeps_leading_newline()
 
 
 def inner_html(tag: Tag) -> str:
@@ -263,8 +288,10 @@ def inner_html(tag: Tag) -> str:
 
     Attributes come out sorted, as BeautifulSoup writes them. Comments, doctypes and
     processing instructions are left out: the sanitiser would drop them anyway, and so are
-    ``<html>``, ``<head>`` and ``<body>`` tags (not what they hold). The walk is a loop,
-    not a recursion: scraped bodies nest thousands of levels deep.
+    ``<html>``, ``<head>`` and ``<body>`` tags (not what they hold). A ``<pre>``
+    whose text starts with a newline gets one more, which the sanitiser's parser drops,
+    so that a reader still sees the blank line. The walk is a loop, not a recursion:
+    scraped bodies nest thousands of levels deep.
     """
     out: list[str] = []
     stack: list[tuple[str | None, Iterator[PageElement]]] = [(None, iter(tag.contents))]
@@ -281,7 +308,10 @@ def inner_html(tag: Tag) -> str:
                     out.append(f' {attr}="{escape(str(value))}"')
                 out.append(">")
                 if child_name not in _VOID or child.contents:
-                    stack.append((child_name, iter(child.contents)))
+                    inner = iter(child.contents)
+                    if child_name == "pre":
+                        _leading_text(child, inner, out)
+                    stack.append((child_name, inner))
                     break
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 out.append(escape(child, quote=False))
@@ -292,9 +322,30 @@ def inner_html(tag: Tag) -> str:
     return "".join(out)
 
 
+def _leading_text(pre: Tag, children: Iterator[PageElement], out: list[str]) -> None:
+    """Write a ``<pre>``'s first text so that a reader sees the text a browser showed."""
+    first = pre.contents[0] if pre.contents else None
+    if not isinstance(first, NavigableString) or isinstance(first, PreformattedString):
+        return
+    next(children)
+    shown = str(first)
+    if _KEEPS_LEADING_NEWLINE and shown.startswith("\n"):
+        shown = shown[1:]  # browsers drop it
+    if shown.startswith("\n"):
+        shown = "\n\n" + shown  # one for nh3's parser, one for the reader's
+    out.append(escape(shown, quote=False))
+
+
+_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,64}")
+
+
 def sanitize(html: str) -> str:
-    """Allow-list sanitising by nh3 (ammonia): no scripts, handlers, frames or unsafe URLs."""
-    return nh3.clean(
+    """Allow-list sanitising by nh3 (ammonia): no scripts, handlers, frames or unsafe URLs.
+
+    ``<code>`` keeps a ``class="language-x"`` (a code block's language) and no other class.
+    """
+    languages = set(_LANGUAGE_CLASS.findall(html)) if "language-" in html else set()
+    cleaned: str = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         clean_content_tags=set(JUNK_TAGS) | {"svg", "math", "title", "textarea", "select"},
@@ -302,24 +353,10 @@ def sanitize(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
+        allowed_classes={"code": languages} if languages else None,
     )
-
-
-_BLOCK_BOUNDARY = re.compile(
-    r"</?(?:p|div|br|li|tr|td|th|h[1-6]|blockquote|pre|figure|figcaption|dd|dt|hr|table|ul|ol"
-    r"|dl|section|article|details|summary|caption)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*+>",
-    re.IGNORECASE,
-)
-_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*+>")
-
-
-def plain_text(safe_html: str) -> str:
-    """The text of *sanitised* HTML: blocks apart, inline markup joined (``*a*.`` → ``a.``).
-
-    Regular expressions are enough here because nh3's output is well-formed and holds no
-    comments, scripts or styles.
-    """
-    return clean_text(_TAG.sub("", _BLOCK_BOUNDARY.sub(" ", safe_html)))
+    # nh3 leaves an empty class where it removed every name; text never holds "<code".
+    return cleaned.replace('<code class="">', "<code>") if languages else cleaned
 
 
 def parse_html(html: str, problems: list[str]) -> BeautifulSoup:
@@ -337,6 +374,13 @@ def parse_html(html: str, problems: list[str]) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml", multi_valued_attributes=None)
 
 
+def _listing_as_pre(soup: BeautifulSoup) -> None:
+    """``<listing>`` is ``<pre>`` by another name, which the sanitiser does not know."""
+    for tag in soup.find_all("listing"):
+        tag.name = "pre"
+        tag.attrs = {}
+
+
 def clean_body(
     body: str,
     body_format: str,
@@ -344,26 +388,36 @@ def clean_body(
     junk_selectors: Iterable[str],
     summary_length: int,
     given_summary: str | None = None,
+    *,
+    tags: TagContext = NO_SITE,
 ) -> PostBody:
-    """Turn a raw body into safe, absolute HTML plus a plain-text summary."""
+    """Turn a raw body into safe, absolute HTML plus a plain-text summary.
+
+    ``tags`` tells Hexo's tag plugins about the post and its site.
+    """
     problems: list[str] = []
     body = strip_xml_illegal(body)
-    html = render_markdown(body) if body_format == "markdown" else body
+    rendered = render_hexo(body, body_format, tags, render_markdown, base_url)
+    problems.extend(rendered.warnings)
+    html = rendered.html
     more = MORE_MARKER.search(html)
     before_more = html[: more.start()] if more else None
     html = remove_junk_blocks(html)
     soup = parse_html(html, problems)
-    _remove_junk(soup, html.lower(), junk_selectors)
+    lowered = html.lower()
+    _remove_junk(soup, lowered, junk_selectors)
+    if "<listing" in lowered:
+        _listing_as_pre(soup)
     first_image = _fix_urls(soup, base_url)
-    content = _BLANK_LINES.sub("\n", sanitize(inner_html(soup))).strip()
+    content = collapse_blank_lines(sanitize(inner_html(soup))).strip()
 
     if given_summary:
         summary = truncate(clean_text(given_summary), summary_length * 4)
     elif before_more is not None:
         soup = parse_html(remove_junk_blocks(before_more), problems)
-        summary = plain_text(sanitize(inner_html(soup)))
+        summary = prose_text(sanitize(inner_html(soup)))
     else:
-        summary = truncate(plain_text(content), summary_length)
+        summary = truncate(prose_text(content), summary_length)
     return PostBody(
         content_html=content,
         summary=summary,
