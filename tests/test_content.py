@@ -117,6 +117,16 @@ def test_summary_keeps_code_in_a_sentence_and_drops_code_alone() -> None:
     assert clean(html).summary == "Use git rebase to squash."
 
 
+def test_more_summary_is_cleaned_like_the_content() -> None:
+    html = (
+        "<p>Intro.</p><div class='appendQr_wrap'>scan me</div><pre>code()</pre>"
+        "<!-- more --><p>Rest.</p>"
+    )
+    body = clean(html)
+    assert body.summary == "Intro."
+    assert "scan me" not in body.content_html and "Rest." in body.content_html
+
+
 def test_text_after_a_stray_html_end_tag_is_kept() -> None:
     # A post about HTML wrote “</html>” in its prose; lxml starts a second document there.
     body = clean("<p>before “</body>” and “</html>” after</p><p>the rest</p>")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from html import escape
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -101,7 +102,9 @@ def _generator(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) 
             fe.dc.dc_creator(author)
         for name in [*meta.category_names(), *meta.tags]:
             fe.category(term=name, label=name)
-        fe.description(post.body.summary or meta.title, isSummary=True)
+        summary = post.body.summary or meta.title  # plain text
+        # RSS readers decode <description> as HTML: escaped text stays text (Atom's is text).
+        fe.description(escape(summary, quote=False) if fmt == "rss" else summary, isSummary=True)
         fe.content(
             content_with_thumbnail(post, config).replace("]]>", "]]&gt;"),
             type="CDATA" if fmt == "rss" else "html",

@@ -26,7 +26,7 @@ from ..models import PostBody, Thumbnail
 from .hexotags import TagContext, render_hexo
 from .markup import render_markdown
 from .nesting import MAX_NESTING, flatten, too_deep
-from .sanitised import collapse_blank_lines, prose_text
+from .sanitised import collapse_blank_lines, plain_text, prose_text
 from .text import clean_text, strip_xml_illegal, truncate
 from .thumbnails import make_thumbnail
 from .urls import BadURL, absolute_http_url
@@ -36,6 +36,8 @@ from .urls import BadURL, absolute_http_url
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+# Where <!-- more --> was, carried through cleaning as text (comments do not survive it).
+_MORE = "\ue000feedbuilder-more\ue000"
 JUNK_TAGS = ("style", "script", "noscript", "iframe", "object", "embed", "form", "template")
 # Raw-text elements: what they hold is text, shown as it is. They become <pre> (the one such
 # element the sanitiser keeps), as does <listing>, which is <pre> by another name.
@@ -401,7 +403,10 @@ def clean_body(
     problems.extend(rendered.warnings)
     html = rendered.html
     more = MORE_MARKER.search(html)
-    before_more = html[: more.start()] if more else None
+    if more is not None and _MORE not in html:
+        html = html[: more.start()] + _MORE + html[more.end() :]
+    else:
+        more = None
     html = remove_junk_blocks(html)
     soup = parse_html(html, problems)
     lowered = html.lower()
@@ -409,13 +414,18 @@ def clean_body(
     if "<listing" in lowered:
         _listing_as_pre(soup)
     first_image = _fix_urls(soup, base_url)
-    content = collapse_blank_lines(sanitize(inner_html(soup))).strip()
+    content = sanitize(inner_html(soup))
+    before_more = None
+    if more is not None:
+        before_more, found, after = content.partition(_MORE)
+        content = before_more + after if found else content
+        before_more = before_more if found else None
+    content = collapse_blank_lines(content).strip()
 
     if given_summary:
-        summary = truncate(clean_text(given_summary), summary_length * 4)
+        summary = truncate(given_text(given_summary, problems), summary_length * 4)
     elif before_more is not None:
-        soup = parse_html(remove_junk_blocks(before_more), problems)
-        summary = prose_text(sanitize(inner_html(soup)))
+        summary = prose_text(before_more)
     else:
         summary = truncate(prose_text(content), summary_length)
     return PostBody(
@@ -424,3 +434,11 @@ def clean_body(
         first_image=first_image,
         problems=tuple(problems),
     )
+
+
+def given_text(summary: str, problems: list[str]) -> str:
+    """A front-matter summary as plain text: it may hold markup, which is not its text."""
+    if "<" not in summary:
+        return clean_text(summary)
+    soup = parse_html(remove_junk_blocks(strip_xml_illegal(summary)), problems)
+    return plain_text(sanitize(inner_html(soup)))
