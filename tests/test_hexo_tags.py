@@ -41,7 +41,7 @@ SITE_CONTEXT = TagContext(
 
 
 def render(body: str, context: TagContext = SITE_CONTEXT, fmt: str = "markdown") -> str:
-    return clean_body(body, fmt, PERMALINK, (), 200, tags=context).content_html
+    return clean_body(body, fmt, PERMALINK, (), 200, tags=context, referrer_policy="").content_html
 
 
 def problems(body: str, context: TagContext = SITE_CONTEXT) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from .nesting import MAX_NESTING, flatten, too_deep
 from .sanitised import collapse_blank_lines, plain_text, prose_text
 from .text import clean_text, strip_xml_illegal, truncate
 from .thumbnails import make_thumbnail
-from .urls import BadURL, absolute_http_url
+from .urls import BadURL, absolute_http_url, proxy_image_url
 
 # Scraped bodies sometimes open with `<?xml ...?>`; they are HTML all the same, and a
 # Python warning on stderr would break the one-line-per-problem report.
@@ -240,8 +240,9 @@ def _compiled(selector: str) -> soupsieve.SoupSieve:
     return soupsieve.compile(selector)
 
 
-def _fix_urls(soup: BeautifulSoup, base: str) -> Thumbnail | None:
-    """Make every link and image absolute, promote lazy-loaded images; return the first image."""
+def _fix_urls(soup: BeautifulSoup, base: str, image_proxy: str) -> Thumbnail | None:
+    """Make every link and image absolute, promote lazy-loaded images, send images through
+    the image proxy; return the first image (as the body has it, not proxied)."""
     first_image: Thumbnail | None = None
     # One pass over the tree for all of them (find_all's filter machinery is 5x slower).
     tags = [t for t in soup.descendants if isinstance(t, Tag) and t.name in URL_ATTRS]
@@ -263,9 +264,13 @@ def _fix_urls(soup: BeautifulSoup, base: str) -> Thumbnail | None:
                 tag[attr] = absolute_http_url(value, base)
             except BadURL:
                 del tag[attr]
-        if tag.name == "img" and first_image is None and tag.get("src"):
-            with contextlib.suppress(BadURL):
-                first_image = make_thumbnail(str(tag["src"]), base)
+        if tag.name == "img" and tag.get("src"):
+            src = str(tag["src"])
+            if first_image is None:
+                with contextlib.suppress(BadURL):
+                    first_image = make_thumbnail(src, base)
+            if image_proxy:
+                tag["src"] = proxy_image_url(src, image_proxy)
     return first_image
 
 
@@ -341,10 +346,11 @@ def _leading_text(pre: Tag, children: Iterator[PageElement], out: list[str]) -> 
 _LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,64}")
 
 
-def sanitize(html: str) -> str:
+def sanitize(html: str, referrer_policy: str = "") -> str:
     """Allow-list sanitising by nh3 (ammonia): no scripts, handlers, frames or unsafe URLs.
 
-    ``<code>`` keeps a ``class="language-x"`` (a code block's language) and no other class.
+    ``<code>`` keeps a ``class="language-x"`` (a code block's language) and no other class;
+    with ``referrer_policy``, every image gets it, replacing the body's own.
     """
     languages = set(_LANGUAGE_CLASS.findall(html)) if "language-" in html else set()
     cleaned: str = nh3.clean(
@@ -356,6 +362,9 @@ def sanitize(html: str) -> str:
         link_rel=None,
         strip_comments=True,
         allowed_classes={"code": languages} if languages else None,
+        set_tag_attribute_values={"img": {"referrerpolicy": referrer_policy}}
+        if referrer_policy
+        else None,
     )
     # nh3 leaves an empty class where it removed every name; text never holds "<code".
     return cleaned.replace('<code class="">', "<code>") if languages else cleaned
@@ -392,10 +401,13 @@ def clean_body(
     given_summary: str | None = None,
     *,
     tags: TagContext = NO_SITE,
+    image_proxy: str = "",
+    referrer_policy: str = "no-referrer",
 ) -> PostBody:
     """Turn a raw body into safe, absolute HTML plus a plain-text summary.
 
-    ``tags`` tells Hexo's tag plugins about the post and its site.
+    ``tags`` tells Hexo's tag plugins about the post and its site; ``image_proxy`` (a URL
+    template) and ``referrer_policy`` apply to every image of the body.
     """
     problems: list[str] = []
     body = strip_xml_illegal(body)
@@ -413,8 +425,8 @@ def clean_body(
     _remove_junk(soup, lowered, junk_selectors)
     if "<listing" in lowered:
         _listing_as_pre(soup)
-    first_image = _fix_urls(soup, base_url)
-    content = sanitize(inner_html(soup))
+    first_image = _fix_urls(soup, base_url, image_proxy)
+    content = sanitize(inner_html(soup), referrer_policy)
     before_more = None
     if more is not None:
         before_more, found, after = content.partition(_MORE)
