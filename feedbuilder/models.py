@@ -141,11 +141,14 @@ class PostRef(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class PostBody:
-    """The expensive part: cleaned, sanitised HTML, its summary and the body's own first image."""
+    """The expensive part: cleaned, sanitised HTML, its summary and the body's own first image;
+    ``problems`` are reasons found while cleaning (nesting flattened, a ``post_link`` to no
+    post), for the build to report against the post's path."""
 
     content_html: str
     summary: str
     first_image: Thumbnail | None
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,3 +101,33 @@ def test_custom_junk_selector() -> None:
         '<p>keep</p><div class="ad">buy</div>', "html", BASE, (*DEFAULT_JUNK_SELECTORS, ".ad"), 200
     )
     assert body.content_html == "<p>keep</p>"
+
+
+def test_summary_of_a_code_heavy_post_is_its_prose() -> None:
+    text = (
+        "```python\nclass Solution:\n    def checkInclusion(self, s1: str, s2: str) -> bool:\n"
+        "        return True\n```\n\nA sliding window over `s2`.\n\n    indented = code\n"
+    )
+    body = clean(text, "markdown")
+    assert body.summary == "A sliding window over s2."
+
+
+def test_summary_keeps_code_in_a_sentence_and_drops_code_alone() -> None:
+    html = "<p><code>x = 1</code></p><p>Use <code>git rebase</code> to squash.</p><pre>y</pre>"
+    assert clean(html).summary == "Use git rebase to squash."
+
+
+def test_more_summary_is_cleaned_like_the_content() -> None:
+    html = (
+        "<p>Intro.</p><div class='appendQr_wrap'>scan me</div><pre>code()</pre>"
+        "<!-- more --><p>Rest.</p>"
+    )
+    body = clean(html)
+    assert body.summary == "Intro."
+    assert "scan me" not in body.content_html and "Rest." in body.content_html
+
+
+def test_text_after_a_stray_html_end_tag_is_kept() -> None:
+    # A post about HTML wrote “</html>” in its prose; lxml starts a second document there.
+    body = clean("<p>before “</body>” and “</html>” after</p><p>the rest</p>")
+    assert "the rest" in body.content_html and "after" in body.content_html

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from html import escape
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -90,7 +91,9 @@ def _generator(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) 
             fe.dc.dc_creator(author)
         for name in [*meta.category_names(), *meta.tags]:
             fe.category(term=name, label=name)
-        fe.description(post.body.summary or meta.title, isSummary=True)
+        summary = post.body.summary or meta.title  # plain text
+        # RSS readers decode <description> as HTML: escaped text stays text (Atom's is text).
+        fe.description(escape(summary, quote=False) if fmt == "rss" else summary, isSummary=True)
         if config.full_content:
             fe.content(
                 content_with_thumbnail(post, config).replace("]]>", "]]&gt;"),

@@ -28,6 +28,7 @@ from ..hexo.urls import full_url_for
 from ..models import PostMeta, Problem, Severity, SourcePost
 from .categories import CategoryError, parse_categories, parse_tags
 from .dates import DateError, parse_date
+from .hexotags import unknown_tag_warnings
 from .markup import detect_format
 from .text import clean_text
 from .thumbnails import thumbnail_from_metadata
@@ -210,6 +211,8 @@ def normalise_meta(
             fmt if isinstance(fmt, str) else None,
             posixpath.splitext(source.rel_path)[1],
         )
+        for reason in unknown_tag_warnings(source.body, body_format, meta):
+            warn(reason)  # here, not when cleaning, so that every post's are reported
     except SkipPost as exc:
         problems.append(Problem(source.rel_path, str(exc), Severity.ERROR))
         return None, problems

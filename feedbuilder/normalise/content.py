@@ -1,6 +1,10 @@
-"""The body: render Markdown, strip scraper junk, sanitise, make URLs absolute, summarise.
+"""The body: render Markdown and Hexo's tags, strip scraper junk, sanitise, make URLs absolute,
+summarise.
 
-This is the expensive stage, so the pipeline runs it only for posts that land in a feed.
+This is the expensive stage, so the pipeline runs it only for posts that land in a feed. What
+sits in ``<pre>``, ``<code>``, ``<textarea>`` and ``<xmp>`` comes out as it went in: every
+blank line, indent, tab and trailing space (``<textarea>`` and ``<xmp>`` become ``<pre>``, the
+sanitiser's nearest allowed element, with the same text).
 """
 
 from __future__ import annotations
@@ -8,30 +12,37 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from html import escape
 
-import cmarkgfm
 import nh3
 import soupsieve
 from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.builder import HTMLTreeBuilder
-from bs4.element import NavigableString, PreformattedString
-from cmarkgfm.cmark import Options
+from bs4.element import NavigableString, PageElement, PreformattedString
 
 from ..models import PostBody, Thumbnail
+from .hexotags import TagContext, render_hexo
+from .markup import render_markdown
+from .nesting import MAX_NESTING, flatten, too_deep
+from .sanitised import collapse_blank_lines, plain_text, prose_text
 from .text import clean_text, strip_xml_illegal, truncate
 from .thumbnails import make_thumbnail
-from .urls import BadURL, absolute_http_url
+from .urls import BadURL, absolute_http_url, proxy_image_url
 
 # Scraped bodies sometimes open with `<?xml ...?>`; they are HTML all the same, and a
 # Python warning on stderr would break the one-line-per-problem report.
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
-_BLANK_LINES = re.compile(r"\n\s*\n\s*(?:\n\s*)*")
+# Where <!-- more --> was, carried through cleaning as text (comments do not survive it).
+_MORE = "\ue000feedbuilder-more\ue000"
 JUNK_TAGS = ("style", "script", "noscript", "iframe", "object", "embed", "form", "template")
+# Raw-text elements: what they hold is text, shown as it is. They become <pre> (the one such
+# element the sanitiser keeps), as does <listing>, which is <pre> by another name.
+RAW_TEXT_TAGS = ("xmp", "textarea", "plaintext")
+NO_SITE = TagContext()
 LAZY_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc")
 URL_ATTRS = {
     "a": ("href",),
@@ -61,6 +72,7 @@ ALLOWED_TAGS = {
     "em",
     "figcaption",
     "figure",
+    "footer",
     "h1",
     "h2",
     "h3",
@@ -115,20 +127,68 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def render_markdown(text: str) -> str:
-    """CommonMark + GitHub tables/strikethrough via cmark-gfm (C: long bodies are common).
-
-    Raw HTML is kept here (``UNSAFE``) because :func:`sanitize` runs on the result.
-    """
-    html: str = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
-    return html
-
-
 # Blocks whose content is never article text, removed before parsing: parsing them into a
 # tree only to drop it was a third of the cleaning time. (nh3 drops them too, as a backstop.)
-_JUNK_BLOCKS = re.compile(
-    r"<!--.*?-->|<(" + "|".join(JUNK_TAGS) + r")\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
-)
+_JUNK_OPENING = re.compile(r"<!--|<(" + "|".join(JUNK_TAGS + RAW_TEXT_TAGS) + r")\b", re.IGNORECASE)
+_CLOSING = {
+    name: re.compile(r"</" + name + r"\s*>", re.IGNORECASE) for name in JUNK_TAGS + RAW_TEXT_TAGS
+}
+
+
+def remove_junk_blocks(html: str) -> str:
+    """``html`` without its comments and junk elements (``<script>…</script>`` and the like,
+    each up to its first end tag; an opening without its end is left to the parser), in one
+    pass. What a raw-text element (``<xmp>``, ``<textarea>``, ``<plaintext>``) holds is its
+    text, not markup: it becomes a ``<pre>`` showing that text, before lxml, which drops
+    some of its whitespace, reads it."""
+    out: list[str] = []
+    pos = 0
+    unclosed: dict[str, int] = {}  # no end tag of this name after this position
+    next_gt = -1
+    while True:
+        m = _JUNK_OPENING.search(html, pos)
+        if m is None:
+            break
+        name = (m.group(1) or "").lower()
+        if not name:
+            close = html.find("-->", m.end())
+            if close < 0:
+                break  # no comment closes after this: the rest is left as it is
+            out.append(html[pos : m.start()])
+            pos = close + 3
+            continue
+        if next_gt < m.end():
+            next_gt = html.find(">", m.end())
+        if next_gt < 0:
+            break
+        found = None
+        if unclosed.get(name, len(html) + 1) > next_gt:
+            found = _CLOSING[name].search(html, next_gt + 1)
+            if found is None:
+                unclosed[name] = next_gt
+        out.append(html[pos : m.start()])
+        if name in RAW_TEXT_TAGS:
+            if found is None or name == "plaintext":  # its text runs to the end
+                out.append(_raw_text_as_pre(name, html[next_gt + 1 :]))
+                return "".join(out)
+            out.append(_raw_text_as_pre(name, html[next_gt + 1 : found.start()]))
+        elif found is None:
+            out.append(html[m.start() : m.end()])
+            pos = m.end()
+            continue
+        pos = found.end()
+    out.append(html[pos:])
+    return "".join(out)
+
+
+def _raw_text_as_pre(name: str, text: str) -> str:
+    """A raw-text element's text as a ``<pre>`` showing the same characters."""
+    if name == "textarea":  # its character references count, as in <pre>, and its first
+        return "<pre>" + text.replace("<", "&lt;") + "</pre>"  # newline goes, as in <pre>
+    lead = "\n" if text.startswith("\n") else ""  # <pre> drops a first newline; <xmp> not
+    return "<pre>" + lead + escape(text, quote=False) + "</pre>"
+
+
 _SELECTOR_TOKEN = re.compile(
     r"[.#]([\w-]+)|\[\s*[\w:-]+\s*[~|^$*]?=\s*(['\"]?)([^'\"\]]+)\2\s*(?:[is]\s*)?\]"
 )
@@ -162,9 +222,9 @@ def _selector_tokens(selector: str) -> tuple[str, ...]:
     return tuple((m.group(1) or m.group(3)).lower() for m in _SELECTOR_TOKEN.finditer(selector))
 
 
-def _remove_junk(soup: BeautifulSoup, html: str, selectors: Iterable[str]) -> None:
-    """Drop what the junk selectors match; a selector whose literals are absent is not run."""
-    lowered = html.lower()
+def _remove_junk(soup: BeautifulSoup, lowered: str, selectors: Iterable[str]) -> None:
+    """Drop what the junk selectors match; a selector whose literals are absent from the
+    (lower-cased) HTML is not run."""
     applicable = [
         s for s in _split_selector_list(selectors) if all(t in lowered for t in _selector_tokens(s))
     ]
@@ -180,8 +240,9 @@ def _compiled(selector: str) -> soupsieve.SoupSieve:
     return soupsieve.compile(selector)
 
 
-def _fix_urls(soup: BeautifulSoup, base: str) -> Thumbnail | None:
-    """Make every link and image absolute, promote lazy-loaded images; return the first image."""
+def _fix_urls(soup: BeautifulSoup, base: str, image_proxy: str) -> Thumbnail | None:
+    """Make every link and image absolute, promote lazy-loaded images, send images through
+    the image proxy; return the first image (as the body has it, not proxied)."""
     first_image: Thumbnail | None = None
     # One pass over the tree for all of them (find_all's filter machinery is 5x slower).
     tags = [t for t in soup.descendants if isinstance(t, Tag) and t.name in URL_ATTRS]
@@ -203,13 +264,29 @@ def _fix_urls(soup: BeautifulSoup, base: str) -> Thumbnail | None:
                 tag[attr] = absolute_http_url(value, base)
             except BadURL:
                 del tag[attr]
-        if tag.name == "img" and first_image is None and tag.get("src"):
-            with contextlib.suppress(BadURL):
-                first_image = make_thumbnail(str(tag["src"]), base)
+        if tag.name == "img" and tag.get("src"):
+            src = str(tag["src"])
+            if first_image is None:
+                with contextlib.suppress(BadURL):
+                    first_image = make_thumbnail(src, base)
+            if image_proxy:
+                tag["src"] = proxy_image_url(src, image_proxy)
     return first_image
 
 
 _VOID = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS or ())  # no end tag
+# Left out, their contents kept: lxml starts a second <html> after a stray </html> in the text.
+_DOCUMENT_TAGS = frozenset({"html", "head", "body"})
+
+
+def _parser_keeps_leading_newline() -> bool:
+    """Whether the parser keeps the newline after ``<pre>`` that browsers drop (libxml2
+    2.14 does; others did not): :func:`inner_html` must know which text a reader sees."""
+    pre = BeautifulSoup("<pre>\nx</pre>", "lxml").pre
+    return pre is not None and pre.get_text() == "\nx"
+
+
+_KEEPS_LEADING_NEWLINE = _parser_keeps_leading_newline()
 
 
 def inner_html(tag: Tag) -> str:
@@ -217,31 +294,66 @@ def inner_html(tag: Tag) -> str:
     than BeautifulSoup's own ``decode_contents`` and the same once sanitised.
 
     Attributes come out sorted, as BeautifulSoup writes them. Comments, doctypes and
-    processing instructions are left out: the sanitiser would drop them anyway.
+    processing instructions are left out: the sanitiser would drop them anyway, and so are
+    ``<html>``, ``<head>`` and ``<body>`` tags (not what they hold). A ``<pre>``
+    whose text starts with a newline gets one more, which the sanitiser's parser drops,
+    so that a reader still sees the blank line. The walk is a loop, not a recursion:
+    scraped bodies nest thousands of levels deep.
     """
     out: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.contents:
+    stack: list[tuple[str | None, Iterator[PageElement]]] = [(None, iter(tag.contents))]
+    while stack:
+        name, children = stack[-1]
+        for child in children:
             if isinstance(child, Tag):
-                name = child.name
-                out.append("<" + name)
+                child_name = child.name
+                if child_name in _DOCUMENT_TAGS:
+                    stack.append((None, iter(child.contents)))
+                    break
+                out.append("<" + child_name)
                 for attr, value in sorted(child.attrs.items()):
                     out.append(f' {attr}="{escape(str(value))}"')
                 out.append(">")
-                if name not in _VOID or child.contents:
-                    walk(child)
-                    out.append(f"</{name}>")
+                if child_name not in _VOID or child.contents:
+                    inner = iter(child.contents)
+                    if child_name == "pre":
+                        _leading_text(child, inner, out)
+                    stack.append((child_name, inner))
+                    break
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 out.append(escape(child, quote=False))
-
-    walk(tag)
+        else:
+            stack.pop()
+            if name is not None:
+                out.append(f"</{name}>")
     return "".join(out)
 
 
-def sanitize(html: str) -> str:
-    """Allow-list sanitising by nh3 (ammonia): no scripts, handlers, frames or unsafe URLs."""
-    return nh3.clean(
+def _leading_text(pre: Tag, children: Iterator[PageElement], out: list[str]) -> None:
+    """Write a ``<pre>``'s first text so that a reader sees the text a browser showed."""
+    first = pre.contents[0] if pre.contents else None
+    if not isinstance(first, NavigableString) or isinstance(first, PreformattedString):
+        return
+    next(children)
+    shown = str(first)
+    if _KEEPS_LEADING_NEWLINE and shown.startswith("\n"):
+        shown = shown[1:]  # browsers drop it
+    if shown.startswith("\n"):
+        shown = "\n\n" + shown  # one for nh3's parser, one for the reader's
+    out.append(escape(shown, quote=False))
+
+
+_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,64}")
+
+
+def sanitize(html: str, referrer_policy: str = "") -> str:
+    """Allow-list sanitising by nh3 (ammonia): no scripts, handlers, frames or unsafe URLs.
+
+    ``<code>`` keeps a ``class="language-x"`` (a code block's language) and no other class;
+    with ``referrer_policy``, every image gets it, replacing the body's own.
+    """
+    languages = set(_LANGUAGE_CLASS.findall(html)) if "language-" in html else set()
+    cleaned: str = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         clean_content_tags=set(JUNK_TAGS) | {"svg", "math", "title", "textarea", "select"},
@@ -249,24 +361,35 @@ def sanitize(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
+        allowed_classes={"code": languages} if languages else None,
+        set_tag_attribute_values={"img": {"referrerpolicy": referrer_policy}}
+        if referrer_policy
+        else None,
     )
+    # nh3 leaves an empty class where it removed every name; text never holds "<code".
+    return cleaned.replace('<code class="">', "<code>") if languages else cleaned
 
 
-_BLOCK_BOUNDARY = re.compile(
-    r"</?(?:p|div|br|li|tr|td|th|h[1-6]|blockquote|pre|figure|figcaption|dd|dt|hr|table|ul|ol"
-    r"|dl|section|article|details|summary|caption)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
-    re.IGNORECASE,
-)
-_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+def parse_html(html: str, problems: list[str]) -> BeautifulSoup:
+    """``html`` as a tree no deeper than :data:`MAX_NESTING` (deeper markup is flattened,
+    with a problem noted)."""
+    if html.count("<") > MAX_NESTING and too_deep(html):
+        problems.append(
+            f"HTML nested deeper than {MAX_NESTING} levels: the deeper tags were dropped, "
+            "their text kept"
+        )
+        flat = flatten(html, MAX_NESTING)
+        html = flat if not too_deep(flat) else flatten(html, 0)
+    # Classes stay one string (soupsieve splits them itself): splitting every tag's
+    # attributes into lists was a fifth of the parse.
+    return BeautifulSoup(html, "lxml", multi_valued_attributes=None)
 
 
-def plain_text(safe_html: str) -> str:
-    """The text of *sanitised* HTML: blocks apart, inline markup joined (``*a*.`` → ``a.``).
-
-    Regular expressions are enough here because nh3's output is well-formed and holds no
-    comments, scripts or styles.
-    """
-    return clean_text(_TAG.sub("", _BLOCK_BOUNDARY.sub(" ", safe_html)))
+def _listing_as_pre(soup: BeautifulSoup) -> None:
+    """``<listing>`` is ``<pre>`` by another name, which the sanitiser does not know."""
+    for tag in soup.find_all("listing"):
+        tag.name = "pre"
+        tag.attrs = {}
 
 
 def clean_body(
@@ -276,29 +399,58 @@ def clean_body(
     junk_selectors: Iterable[str],
     summary_length: int,
     given_summary: str | None = None,
+    *,
+    tags: TagContext = NO_SITE,
+    image_proxy: str = "",
+    referrer_policy: str = "no-referrer",
 ) -> PostBody:
-    """Turn a raw body into safe, absolute HTML plus a plain-text summary."""
+    """Turn a raw body into safe, absolute HTML plus a plain-text summary.
+
+    ``tags`` tells Hexo's tag plugins about the post and its site; ``image_proxy`` (a URL
+    template) and ``referrer_policy`` apply to every image of the body.
+    """
+    problems: list[str] = []
     body = strip_xml_illegal(body)
-    html = render_markdown(body) if body_format == "markdown" else body
+    rendered = render_hexo(body, body_format, tags, render_markdown, base_url)
+    problems.extend(rendered.warnings)
+    html = rendered.html
     more = MORE_MARKER.search(html)
-    before_more = html[: more.start()] if more else None
-    html = _JUNK_BLOCKS.sub("", html)
-    # Classes stay one string (soupsieve splits them itself): splitting every tag's
-    # attributes into lists was a fifth of the parse.
-    soup = BeautifulSoup(html, "lxml", multi_valued_attributes=None)
-    _remove_junk(soup, html, junk_selectors)
-    first_image = _fix_urls(soup, base_url)
-    root: Tag = soup.body or soup
-    content = _BLANK_LINES.sub("\n", sanitize(inner_html(root))).strip()
+    if more is not None and _MORE not in html:
+        html = html[: more.start()] + _MORE + html[more.end() :]
+    else:
+        more = None
+    html = remove_junk_blocks(html)
+    soup = parse_html(html, problems)
+    lowered = html.lower()
+    _remove_junk(soup, lowered, junk_selectors)
+    if "<listing" in lowered:
+        _listing_as_pre(soup)
+    first_image = _fix_urls(soup, base_url, image_proxy)
+    content = sanitize(inner_html(soup), referrer_policy)
+    before_more = None
+    if more is not None:
+        before_more, found, after = content.partition(_MORE)
+        content = before_more + after if found else content
+        before_more = before_more if found else None
+    content = collapse_blank_lines(content).strip()
 
     if given_summary:
-        summary = truncate(clean_text(given_summary), summary_length * 4)
+        summary = truncate(given_text(given_summary, problems), summary_length * 4)
     elif before_more is not None:
-        summary = plain_text(sanitize(before_more))
+        summary = prose_text(before_more)
     else:
-        summary = truncate(plain_text(content), summary_length)
+        summary = truncate(prose_text(content), summary_length)
     return PostBody(
         content_html=content,
         summary=summary,
         first_image=first_image,
+        problems=tuple(problems),
     )
+
+
+def given_text(summary: str, problems: list[str]) -> str:
+    """A front-matter summary as plain text: it may hold markup, which is not its text."""
+    if "<" not in summary:
+        return clean_text(summary)
+    soup = parse_html(remove_junk_blocks(strip_xml_illegal(summary)), problems)
+    return plain_text(sanitize(inner_html(soup)))

@@ -29,10 +29,6 @@ def strip_control(text: str) -> tuple[str, int | None]:
     return _CONTROL.sub("", text), text.count("\n", 0, first.start()) + 1
 
 
-def has_xml_illegal(text: str) -> bool:
-    return _XML_ILLEGAL.search(text) is not None
-
-
 def clean_text(text: str) -> str:
     """A one-line label: HTML entities decoded, whitespace collapsed, NFC, XML-safe."""
     text = html.unescape(text)
