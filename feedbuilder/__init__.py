@@ -4,19 +4,27 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .config import Config, ConfigError, load_config
+from .config import Config, load_config
+from .errors import (
+    ConfigError,
+    FeedbuilderError,
+    LockedError,
+    OutputError,
+    WouldEmptySiteError,
+)
 from .models import BuildReport, Problem, Severity
-from .output.writer import LockedError, OutputError
 from .pipeline import build, check
 
 __all__ = [
     "BuildReport",
     "Config",
     "ConfigError",
+    "FeedbuilderError",
     "LockedError",
     "OutputError",
     "Problem",
     "Severity",
+    "WouldEmptySiteError",
     "__version__",
     "build",
     "check",

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .config import Config
+from .errors import CacheError
 from .models import (
     PostBody,
     PostMeta,
@@ -59,10 +60,6 @@ CREATE TABLE IF NOT EXISTS snapshot (
     posts_skipped INTEGER NOT NULL, problems TEXT NOT NULL, outputs TEXT NOT NULL
 );
 """
-
-
-class CacheError(Exception):
-    """The cache file cannot be used; the build goes on without it."""
 
 
 def cache_path(config: Config) -> Path:

@@ -19,10 +19,10 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import Config, ConfigError, load_config
+from .config import Config, load_config
+from .errors import ConfigError, LockedError, OutputError, WouldEmptySiteError
 from .listing import list_categories, table
 from .models import BuildReport, Problem, Severity
-from .output.writer import LockedError, OutputError
 from .pipeline import build, check
 from .progress import log, progress_display
 
@@ -56,10 +56,11 @@ def _config(ctx_options: dict[str, Any]) -> Config:
 
 @contextlib.contextmanager
 def config_errors() -> Iterator[None]:
-    """A configuration found wrong while running (a missing posts folder): exit 2, no traceback."""
+    """A configuration found wrong while running (a missing or empty posts folder): exit 2, no
+    traceback."""
     try:
         yield
-    except ConfigError as exc:
+    except (ConfigError, WouldEmptySiteError) as exc:
         click.echo(f"feedbuilder: {exc}; nothing written", err=True)
         raise SystemExit(EXIT_USAGE) from None
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .errors import ConfigError as ConfigError  # where callers have always found it
 from .models import Category
 
 CONFIG_FILE_NAMES = ("feedbuilder.toml", "pyproject.toml")
@@ -31,10 +32,6 @@ DEFAULT_JUNK_SELECTORS = (
 
 
 FORMAT_NAMES = ("rss", "atom", "json")
-
-
-class ConfigError(Exception):
-    """A configuration file or value is wrong; the message names the key."""
 
 
 @dataclass(frozen=True)

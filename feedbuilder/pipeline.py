@@ -26,7 +26,6 @@ from typing import TypeVar
 
 from .cache import (
     Cache,
-    CacheError,
     FeedRecord,
     MetaRow,
     Snapshot,
@@ -40,7 +39,8 @@ from .cache import (
     stamp,
 )
 from .collect.files import PostFile, find_post_files, read_post
-from .config import Config, ConfigError
+from .config import Config
+from .errors import CacheError, ConfigError, WouldEmptySiteError
 from .feeds.plan import dedupe, plan_feeds
 from .models import (
     BuildReport,
@@ -505,7 +505,14 @@ def open_cache(config: Config) -> tuple[Cache | None, Problem | None]:
 def build(
     config: Config, now: datetime | None = None, wait_seconds: float = 0, use_cache: bool = True
 ) -> BuildReport:
-    """Build every feed into the output dir. Raises OutputError or LockedError."""
+    """Build every feed into the output dir.
+
+    Raises:
+        ConfigError: the posts folder is missing.
+        WouldEmptySiteError: it holds no post while the output dir holds a built site.
+        OutputError: the output dir cannot be written.
+        LockedError: another build holds the lock.
+    """
     now = now or datetime.now(UTC)
     with build_lock(config.output_dir, wait_seconds):
         cache, warning = open_cache(config) if use_cache else (None, None)
@@ -514,7 +521,7 @@ def build(
             listing = list_posts(config)
             if not listing[0] and OutputDir(config.output_dir).previous_manifest():
                 # An empty mount point looks just like this: never empty a live site.
-                raise ConfigError(
+                raise WouldEmptySiteError(
                     f"posts_dir: no post files in {config.posts_dir}; refusing to empty the "
                     f"feeds in {config.output_dir} (delete its {MANIFEST_NAME} to allow it)"
                 )

@@ -20,16 +20,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..errors import LockedError as LockedError  # where callers have always found them
+from ..errors import OutputError as OutputError
+
 MANIFEST_NAME = ".feedbuilder-manifest.json"
 LOCK_NAME = ".feedbuilder.lock"
-
-
-class OutputError(Exception):
-    """The output dir cannot be written; nothing already there was damaged."""
-
-
-class LockedError(Exception):
-    """Another build holds the output dir's lock."""
 
 
 def safe_target(root: Path, rel_path: str) -> Path:
