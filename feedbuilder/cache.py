@@ -27,6 +27,7 @@ from . import __version__
 from .config import Config
 from .errors import CacheError
 from .models import (
+    MICROSECOND,
     PostBody,
     PostMeta,
     PostRef,
@@ -39,7 +40,6 @@ from .models import (
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
 SCHEMA_VERSION = 4
-_MICRO = timedelta(microseconds=1)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stamp (value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS posts (
@@ -83,7 +83,7 @@ def stamp(config: Config, extra: Iterable[str] = ()) -> str:
 def _dt(value: datetime) -> tuple[int, str | int]:
     """An aware datetime as [microseconds since the epoch, its zone's key or UTC offset]."""
     tz, offset = value.tzinfo, value.utcoffset()
-    zone: str | int = tz.key if isinstance(tz, ZoneInfo) else (offset or timedelta()) // _MICRO
+    zone: str | int = tz.key if isinstance(tz, ZoneInfo) else (offset or timedelta()) // MICROSECOND
     return epoch_micros(value), zone
 
 

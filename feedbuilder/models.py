@@ -88,12 +88,12 @@ def category_names(paths: tuple[tuple[str, ...], ...]) -> list[str]:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def epoch_micros(value: datetime) -> int:
     """An aware datetime as whole microseconds since the epoch: exact, and cheap to compare."""
-    return (value - _EPOCH) // _MICRO
+    return (value - _EPOCH) // MICROSECOND
 
 
 def from_epoch_micros(micros: int, zone: tzinfo) -> datetime:

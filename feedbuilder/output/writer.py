@@ -90,11 +90,7 @@ class OutputDir:
         """Write one file unless its bytes are already there; returns whether it was written."""
         target = safe_target(self.root, rel_path)
         try:
-            if (
-                target.is_file()
-                and target.stat().st_size == len(data)
-                and target.read_bytes() == data
-            ):
+            if _same_bytes(target, data):
                 self.unchanged.append(rel_path)
                 return False
             write_atomic(target, data)
