@@ -17,8 +17,8 @@ COLUMNS = ("name", "slug", "hierarchy", "posts", "newest")
 def list_categories(config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
     """One record per category (front matter only: no body is read)."""
     result = scan(config, now or datetime.now(UTC))
-    specs, _ = plan_feeds(result.refs, config.replace(tag_feeds=False))
-    return [_record(entry, config) for entry in catalog(specs).categories]
+    plan = plan_feeds(result.refs, config.replace(tag_feeds=False))
+    return [_record(entry, config) for entry in catalog(plan.specs).categories]
 
 
 def _record(entry: FeedEntry, config: Config) -> dict[str, Any]:

@@ -370,7 +370,9 @@ def plan(
     with _gc_paused():
         result = scan(config, now or datetime.now(UTC), cache, listing)
     with stage("plan"):
-        specs, categories = plan_feeds(result.refs, config)
+        feed_plan = plan_feeds(result.refs, config)
+    specs, categories = feed_plan.specs, feed_plan.categories
+    result.problems.extend(feed_plan.problems)
     by_id = {ref.id: ref for ref in result.refs}
     bound = [by_id[i] for i in feed_bound_ids(specs)]
     rows = meta_rows(result, bound, cache)

@@ -1,6 +1,6 @@
-"""Feeds: plan which posts each feed holds, and render RSS 2.0 and Atom 1.0."""
+"""Feeds: plan which posts each feed holds (plan), and render them (render: RSS 2.0 and Atom
+1.0 with feedgen, decorate; jsonfeed: JSON Feed 1.1; formats: the registry of both).
 
-from .plan import dedupe, plan_feeds
-from .render import FORMATS, feed_path, render
-
-__all__ = ["FORMATS", "dedupe", "feed_path", "plan_feeds", "render"]
+Import the modules themselves: this package imports nothing, so JSON-only callers never load
+feedgen.
+"""

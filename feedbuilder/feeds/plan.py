@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ..config import Config
 from ..models import Category, FeedSpec, PostRef, Problem, Severity
-from ..normalise.categories import assign_slugs, build_categories
+from .slugs import SlugClash, assign_slugs, build_categories
 
 
 def newest_first_key(ref: PostRef) -> tuple[int, str]:
@@ -85,13 +86,22 @@ def _feed(
     )
 
 
-def plan_feeds(
-    refs: Sequence[PostRef], config: Config
-) -> tuple[list[FeedSpec], dict[str, Category]]:
+@dataclass
+class FeedPlan:
+    """Every feed to write, in order (all, categories, tags), and what planning found wrong."""
+
+    specs: list[FeedSpec]
+    categories: dict[str, Category]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def plan_feeds(refs: Sequence[PostRef], config: Config) -> FeedPlan:
     """The all-posts feed and one feed per category, each with its newest posts' ids."""
     # Posts share a few hundred category sets: each is looked at once, not once per post.
     names = {ref.categories: ref.category_names() for ref in refs}
-    categories = build_categories((p for paths in names for p in paths), config.category_map)
+    categories, clashes = build_categories(
+        (p for paths in names for p in paths), config.category_map
+    )
     refs = sorted(refs, key=newest_first_key)  # once: every member list is then in order
     members: dict[str, list[PostRef]] = {name: [] for name in categories}
     for ref in refs:
@@ -100,10 +110,11 @@ def plan_feeds(
     limit = config.items_per_feed
     site = config.site_title
     description = config.description or f"All posts from {site}"
-    specs = [_feed("all", site, description, None, refs, limit)]
+    plan = FeedPlan([_feed("all", site, description, None, refs, limit)], categories)
+    plan.problems.extend(_clash_problems(clashes, members, "category"))
     for name, category in categories.items():
         settings = config.category_settings(category)
-        specs.append(
+        plan.specs.append(
             _feed(
                 f"category/{category.slug}",
                 settings.title or f"{site} – {name}",
@@ -114,19 +125,27 @@ def plan_feeds(
             )
         )
     if config.tag_feeds:
-        specs.extend(plan_tag_feeds(refs, config))
-    return specs, categories
+        plan_tag_feeds(refs, config, plan)
+    return plan
 
 
-def plan_tag_feeds(refs: Sequence[PostRef], config: Config) -> list[FeedSpec]:
+def _clash_problems(
+    clashes: Sequence[SlugClash], members: dict[str, list[PostRef]], kind: str
+) -> list[Problem]:
+    """Each slug clash, reported at the newest post of the name that had to give way."""
+    return [Problem(members[c.name][0].rel_path, c.reason(kind)) for c in clashes]
+
+
+def plan_tag_feeds(refs: Sequence[PostRef], config: Config, plan: FeedPlan) -> None:
     """One feed per tag under ``feeds/tag/``; a tag is a flat :class:`Category` (no parents)."""
     members: dict[str, list[PostRef]] = {}
     for ref in sorted(refs, key=newest_first_key):
         for tag in ref.tags:
             members.setdefault(tag, []).append(ref)
-    slugs = assign_slugs(members, {})
+    slugs, clashes = assign_slugs(members, {})
+    plan.problems.extend(_clash_problems(clashes, members, "tag"))
     site = config.site_title
-    return [
+    plan.specs.extend(
         _feed(
             f"tag/{slugs[tag]}",
             f"{site} – #{tag}",
@@ -136,4 +155,4 @@ def plan_tag_feeds(refs: Sequence[PostRef], config: Config) -> list[FeedSpec]:
             config.items_per_feed,
         )
         for tag in sorted(members)
-    ]
+    )
