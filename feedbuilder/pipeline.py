@@ -41,7 +41,8 @@ from .cache import (
 from .collect.files import PostFile, find_post_files, read_post
 from .config import Config
 from .errors import CacheError, ConfigError, WouldEmptySiteError
-from .feeds.plan import dedupe, plan_feeds
+from .feeds.dedupe import dedupe
+from .feeds.plan import plan_feeds
 from .models import (
     BuildReport,
     Category,

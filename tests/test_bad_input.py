@@ -103,7 +103,7 @@ CASES: dict[str, Expect] = {
     "48_xml_forbidden_chars.md": keep("Control characters in the title", CONTROL),
     "49_xml_forbidden_body_only.md": keep("Forbidden characters only in the body", CONTROL),
     "50_duplicate_id_a.md": skip("duplicate id"),
-    "51_duplicate_id_b.md": keep("Duplicate id, second post"),
+    "51_duplicate_id_b.md": keep("Duplicate id, second post", "duplicate id"),
     "52_duplicate_permalink_a.md": keep("Duplicate permalink, first post"),
     "53_duplicate_permalink_b.md": keep("Duplicate permalink, second post", "same permalink"),
     "54_scraper_quoted_title.md": keep("转发", LENIENT),

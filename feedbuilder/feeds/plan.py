@@ -6,64 +6,17 @@ any is parsed.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..config import Config
-from ..models import Category, FeedSpec, PostRef, Problem, Severity
+from ..models import Category, FeedSpec, PostRef, Problem
 from .slugs import SlugClash, assign_slugs, build_categories
 
 
 def newest_first_key(ref: PostRef) -> tuple[int, str]:
     """Sort key: newest published first, ties broken by id so order never depends on input."""
     return (-ref.published, ref.id)
-
-
-def dedupe(refs: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
-    """Make ids unique, deterministically.
-
-    Two posts that declare the same ``id``/``guid`` are the same item: the later-updated one
-    wins (ties: the first path). Two posts whose *derived* ids (permalinks) collide are
-    different items: both stay, the later paths get a suffixed id.
-    """
-    problems: list[Problem] = []
-    ordered = sorted(refs, key=lambda r: r.rel_path)
-    if len({ref.id for ref in ordered}) == len(ordered):  # the usual case, cheap to see
-        return ordered, problems
-    by_id: dict[str, list[PostRef]] = {}
-    for ref in ordered:
-        by_id.setdefault(ref.id, []).append(ref)
-    result: list[PostRef] = []
-    for post_id, group in by_id.items():
-        if len(group) == 1:
-            result.append(group[0])
-            continue
-        declared = [r for r in group if r.declared_id]
-        if declared:
-            keep = min(group, key=lambda r: (-r.updated, r.rel_path))
-            result.append(keep)
-            for other in group:
-                if other is not keep:
-                    problems.append(
-                        Problem(
-                            other.rel_path,
-                            f"duplicate id {post_id!r} (also in {keep.rel_path}); skipped",
-                            Severity.ERROR,
-                        )
-                    )
-            continue
-        result.append(group[0])
-        for other in group[1:]:
-            suffix = hashlib.sha1(other.rel_path.encode()).hexdigest()[:8]
-            problems.append(
-                Problem(
-                    other.rel_path,
-                    f"same permalink as {group[0].rel_path}; given the id {post_id}#{suffix}",
-                )
-            )
-            result.append(other._replace(id=f"{post_id}#{suffix}"))
-    return result, problems
 
 
 def _feed(
