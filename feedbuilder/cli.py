@@ -19,9 +19,9 @@ from typing import Any
 import click
 
 from . import __version__
+from .category_list import list_categories, table
 from .config import Config, load_config
 from .errors import ConfigError, LockedError, OutputError, WouldEmptySiteError
-from .listing import list_categories, table
 from .models import BuildReport, Problem, Severity
 from .pipeline import build, check
 from .progress import log, progress_display
@@ -150,7 +150,7 @@ def build_command(
     config = _config(options)
     try:
         with config_errors(), observed(verbose, quiet):
-            report = build(config, wait_seconds=wait, use_cache=not no_cache)
+            report = build(config, cache=not no_cache, wait_seconds=wait, tune_gc=True)
     except LockedError as exc:
         click.echo(f"feedbuilder: {exc}", err=True)
         raise SystemExit(EXIT_LOCKED) from None

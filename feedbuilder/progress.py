@@ -96,9 +96,15 @@ def progress_display(console: Console | None = None) -> Iterator[None]:
     from rich.console import Console
 
     display = RichDisplay(console or Console(stderr=True))
+    with showing(display), display.progress:
+        yield
+
+
+@contextlib.contextmanager
+def showing(display: Display) -> Iterator[None]:
+    """Send every stage of the builds run in this block (in this context) to ``display``."""
     token = _display.set(display)
     try:
-        with display.progress:
-            yield
+        yield
     finally:
         _display.reset(token)

@@ -159,7 +159,7 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("where", ["write", "replace", "mkstemp"])
+@pytest.mark.parametrize("where", ["write", "replace", "create"])
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_write_fault_leaves_previous_feeds_alone(
     site: tuple[Config, dict[str, bytes]],
@@ -183,8 +183,8 @@ def test_write_fault_leaves_previous_feeds_alone(
         real = os.replace
         monkeypatch.setattr(writer.os, "replace", failing)
     else:
-        real = writer.tempfile.mkstemp
-        monkeypatch.setattr(writer.tempfile, "mkstemp", failing)
+        real = os.open
+        monkeypatch.setattr(writer.os, "open", failing)
     with pytest.raises(writer.OutputError) as raised:
         build(config)
     expected = {"ENOSPC": "no space left", "EACCES": "permission denied", "EROFS": "permission"}
