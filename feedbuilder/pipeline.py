@@ -127,10 +127,14 @@ def _build(
 
 
 def check(
-    config: Config, *, now: datetime | None = None, workers: Workers | None = None
+    config: Config,
+    *,
+    now: datetime | None = None,
+    workers: Workers | None = None,
+    tune_gc: bool = False,
 ) -> BuildReport:
     """Read and render everything, write nothing (no lock, no cache): a dry run that reports
-    every problem.
+    every problem. The parameters are :func:`build`'s.
 
     Raises:
         ConfigError: the posts folder is missing.
@@ -138,9 +142,9 @@ def check(
     """
     decider = Decider(now or datetime.now(UTC))
     workers = workers or Workers()
-    scanned = scan_stage(
-        list_posts(config.posts_dir, config.follow_symlinks), config, decider, None, workers
-    )
+    listing = list_posts(config.posts_dir, config.follow_symlinks)
+    with _gc_paused() if tune_gc else contextlib.nullcontext():
+        scanned = scan_stage(listing, config, decider, None, workers)
     planned = plan(scanned, config, decider)
     posts, cleaned = load_posts(planned.needed(), scanned.files, config, decider, None, workers)
     render(planned.todo, planned.feeds.specs, posts, config, workers)

@@ -44,9 +44,11 @@ def config(tmp_path: Path, posts: str = "posts") -> Config:
     return Config(posts_dir=tmp_path / posts, output_dir=tmp_path / "out")
 
 
-def test_a_missing_posts_folder_is_a_config_error(tmp_path: Path) -> None:
+def test_a_missing_posts_folder_is_a_config_error_and_creates_nothing(tmp_path: Path) -> None:
+    settings = config(tmp_path, "gone").replace(cache_dir=tmp_path / "state")
     with pytest.raises(ConfigError, match="posts_dir"):
-        build(config(tmp_path, "gone"))
+        build(settings)
+    assert sorted(tmp_path.iterdir()) == []  # no output dir, lock, cache or cache dir
 
 
 def test_refusing_to_empty_a_built_site_is_its_own_error(tmp_path: Path) -> None:
