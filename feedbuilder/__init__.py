@@ -10,10 +10,12 @@ from .errors import (
     FeedbuilderError,
     LockedError,
     OutputError,
+    WorkerError,
     WouldEmptySiteError,
 )
 from .models import BuildReport, Problem, Severity
-from .pipeline import build, check
+from .pipeline import build, check, scan_posts
+from .pool import Workers
 
 __all__ = [
     "BuildReport",
@@ -24,9 +26,12 @@ __all__ = [
     "OutputError",
     "Problem",
     "Severity",
+    "WorkerError",
+    "Workers",
     "WouldEmptySiteError",
     "__version__",
     "build",
     "check",
     "load_config",
+    "scan_posts",
 ]

@@ -59,7 +59,7 @@ _DECODE_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError)
 
 FileKey = tuple[str, int, int]  # (rel_path, size, mtime_ns); an mtime of -1 never matches
 Output = tuple[str, int, int]  # (rel_path, size, mtime_ns) of a file written
-Scanned = tuple[PostRef | None, list[Problem]]  # a post's scan as planning needs it
+PlannedScan = tuple[PostRef | None, list[Problem]]  # a post's scan, as much as planning needs
 
 
 class Listed(Protocol):
@@ -244,11 +244,11 @@ class Cache:
 
     # posts
 
-    def scans(self, listed: Mapping[str, Listed]) -> tuple[dict[str, Scanned], list[str]]:
+    def scans(self, listed: Mapping[str, Listed]) -> tuple[dict[str, PlannedScan], list[str]]:
         """The cached scans still current for the ``listed`` files (same size and mtime), and
         the cached paths no longer listed. A damaged record is left out: its file is read
         again."""
-        found: dict[str, Scanned] = {}
+        found: dict[str, PlannedScan] = {}
         gone: list[str] = []
         with self._errors():
             rows = self._db.execute(

@@ -8,7 +8,7 @@ from typing import Any
 
 from .config import Config
 from .feeds.plan import plan_feeds
-from .pipeline import scan
+from .pipeline import scan_posts
 from .pool import Workers
 from .site.catalog import FeedEntry, catalog
 
@@ -23,7 +23,7 @@ def list_categories(
     Raises:
         ConfigError: the posts folder is missing.
     """
-    result = scan(config, now=now, workers=workers)
+    result = scan_posts(config, now=now, workers=workers)
     plan = plan_feeds(result.index(), config.replace(tag_feeds=False))
     return [_record(entry, config) for entry in catalog(plan.specs).categories]
 

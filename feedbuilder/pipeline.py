@@ -29,8 +29,7 @@ from .stages.listing import Listing, list_posts, refuse_to_empty, require_posts_
 from .stages.plan import plan
 from .stages.remember import remember
 from .stages.render import render
-from .stages.scan import Scan
-from .stages.scan import scan as scan_stage
+from .stages.scan import Scan, scan
 from .stages.write import write
 
 
@@ -68,7 +67,7 @@ def build(
         built = bool(output.previous_manifest())
         refuse_to_empty(listing, config.posts_dir, config.output_dir, built)
         with _opened(cache, config) as (store, warnings):
-            key = decider.listing_key(listing.files, listing.problems)
+            key = decider.listing_key(listing.files, listing.problems) if store else None
             report = _last_build(store, key, decider, output) if store else None
             if report is None:
                 try:
@@ -93,7 +92,7 @@ def _build(
 ) -> BuildReport:
     """The stages of a build that has something to do."""
     with _gc_paused() if tune_gc else contextlib.nullcontext():
-        scanned = scan_stage(listing, config, decider, cache, workers)
+        scanned = scan(listing, config, decider, cache, workers)
     planned = plan(scanned, config, decider, cache, output)
     posts, cleaned = load_posts(planned.needed(), scanned.files, config, decider, cache, workers)
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
@@ -144,7 +143,7 @@ def check(
     workers = workers or Workers()
     listing = list_posts(config.posts_dir, config.follow_symlinks)
     with _gc_paused() if tune_gc else contextlib.nullcontext():
-        scanned = scan_stage(listing, config, decider, None, workers)
+        scanned = scan(listing, config, decider, None, workers)
     planned = plan(scanned, config, decider)
     posts, cleaned = load_posts(planned.needed(), scanned.files, config, decider, None, workers)
     render(planned.todo, planned.feeds.specs, posts, config, workers)
@@ -157,17 +156,17 @@ def check(
     )
 
 
-def scan(config: Config, *, now: datetime | None = None, workers: Workers | None = None) -> Scan:
-    """Every post's front matter, read afresh (no cache): for callers of the library, e.g.
-    ``scan(config).metas(...)``.
+def scan_posts(
+    config: Config, *, now: datetime | None = None, workers: Workers | None = None
+) -> Scan:
+    """Every post's front matter, read afresh (no cache), for callers of the library: e.g.
+    ``scanned.metas(scanned.refs)`` is every usable post's metadata.
 
     Raises:
         ConfigError: the posts folder is missing.
     """
     listing = list_posts(config.posts_dir, config.follow_symlinks)
-    return scan_stage(
-        listing, config, Decider(now or datetime.now(UTC)), None, workers or Workers()
-    )
+    return scan(listing, config, Decider(now or datetime.now(UTC)), None, workers or Workers())
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from feedbuilder.collect.files import find_post_files, read_post
 from feedbuilder.config import Config
 from feedbuilder.incremental import Decider
 from feedbuilder.models import Problem, Severity
-from feedbuilder.pipeline import build, scan
+from feedbuilder.pipeline import build, scan_posts
 from feedbuilder.pool import Workers
 from feedbuilder.stages import scan as scan_stage
 from feedbuilder.stages.listing import list_posts
@@ -153,7 +153,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Scan]:
     shutil.copytree(BROKEN, root / "posts", ignore=shutil.ignore_patterns("*.txt", "CASES.md"))
     config = make_config(root / "posts", root / "output")
     build(config, now=NOW)
-    return config, scan(config, now=NOW)
+    return config, scan_posts(config, now=NOW)
 
 
 def problems_for(result: Scan, name: str) -> list[Problem]:
@@ -253,7 +253,7 @@ def test_python_tag_never_runs(tmp_path: Path) -> None:
     marker = Path("/tmp/feedbuilder_pwned")
     marker.unlink(missing_ok=True)
     shutil.copy(BROKEN / "13_yaml_python_tag.md", tmp_path / "post.md")
-    result = scan(make_config(tmp_path, tmp_path / "out"), now=NOW)
+    result = scan_posts(make_config(tmp_path, tmp_path / "out"), now=NOW)
     assert result.refs == []
     assert not marker.exists()
 
@@ -324,7 +324,7 @@ def posts(tmp_path: Path) -> Path:
 
 
 def run_scan(posts: Path, **changes: object) -> Scan:
-    result = scan(make_config(posts, posts.parent / "out", **changes), now=NOW)
+    result = scan_posts(make_config(posts, posts.parent / "out", **changes), now=NOW)
     assert [m.rel_path for m in result.refs] == ["good.md"]
     return result
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import NamedTuple, Protocol
 
-from ..cache import Cache, FileKey, Scanned
+from ..cache import Cache, FileKey, PlannedScan
 from ..collect.files import PostFile, read_post
 from ..config import Config
 from ..feeds.dedupe import dedupe
@@ -140,12 +140,12 @@ def scan(
 def _received(
     todo_batches: Sequence[Sequence[PostFile]],
     results: Iterable[list[ScannedPost]],
-    found: dict[str, Scanned],
+    found: dict[str, PlannedScan],
     held: HeldMetas | None,
     decider: Decider,
     advance: Callable[[int], None],
 ) -> Iterator[tuple[FileKey, PackedMeta | None, list[Problem]]]:
-    """Each fresh scan into ``found`` (and ``held``), and out for the cache: streamed, so
+    """Each scan just read into ``found`` (and ``held``), and out for the cache: streamed, so
     100k scans are never all held at once."""
     for batch, scanned in zip(todo_batches, results, strict=True):
         for file, (meta, problems) in zip(batch, scanned, strict=True):
@@ -159,7 +159,7 @@ def _received(
 def _hold_back_future_posts(
     result: Scan,
     files: Sequence[PostFile],
-    found: dict[str, Scanned],
+    found: dict[str, PlannedScan],
     config: Config,
     now: datetime,
 ) -> None:
