@@ -64,8 +64,7 @@ def build(
     with build_lock(config.output_dir, wait_seconds):
         output = OutputDir(config.output_dir)
         listing = list_posts(config.posts_dir, config.follow_symlinks)
-        built = bool(output.previous_manifest())
-        refuse_to_empty(listing, config.posts_dir, config.output_dir, built)
+        refuse_to_empty(listing, config.posts_dir, output)
         with _opened(cache, config) as (store, warnings):
             key = decider.listing_key(listing.files, listing.problems) if store else None
             report = _last_build(store, key, decider, output) if store else None

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..collect.files import PostFile, find_post_files
 from ..errors import ConfigError, WouldEmptySiteError
 from ..models import Problem
-from ..output.writer import MANIFEST_NAME
+from ..output.writer import MANIFEST_NAME, OutputDir
 from ..progress import stage
 
 
@@ -40,12 +40,12 @@ def list_posts(posts_dir: Path, follow_symlinks: bool) -> Listing:
         return Listing(*find_post_files(posts_dir, follow_symlinks))
 
 
-def refuse_to_empty(listing: Listing, posts_dir: Path, output_dir: Path, built: bool) -> None:
+def refuse_to_empty(listing: Listing, posts_dir: Path, output: OutputDir) -> None:
     """Raises:
-    WouldEmptySiteError: no post file, while ``output_dir`` holds a ``built`` site.
+    WouldEmptySiteError: no post file, while the ``output`` dir holds a built site.
     """
-    if not listing.files and built:
+    if not listing.files and output.previous_manifest():
         raise WouldEmptySiteError(
             f"posts_dir: no post files in {posts_dir}; refusing to empty the feeds in "
-            f"{output_dir} (delete its {MANIFEST_NAME} to allow it)"
+            f"{output.root} (delete its {MANIFEST_NAME} to allow it)"
         )
