@@ -98,7 +98,7 @@ def process_map(workers: int) -> Iterator[MapFunction]:
     def pooled(func: Callable[[T], R], items: Iterable[T], /) -> Iterator[R]:
         group = [_Worker.fork(func) for _ in range(workers)]
         started.extend(group)
-        return _results(group, items)
+        return _Pass(group, items)
 
     try:
         yield pooled
@@ -107,34 +107,44 @@ def process_map(workers: int) -> Iterator[MapFunction]:
             worker.kill()
 
 
-def _results(workers: list[_Worker], items: Iterable[Any]) -> Iterator[Any]:
-    """Each item to the next idle worker; the results in the items' order."""
-    todo = enumerate(items)
-    idle = list(reversed(workers))
-    busy: dict[Connection, int] = {}  # a worker's pipe: the index of the item it holds
-    by_pipe = {worker.pipe: worker for worker in workers}
-    done: dict[int, Any] = {}
-    following = 0
-    exhausted = False
-    while True:
-        while idle and not exhausted:
-            taken = next(todo, None)
+class _Pass:
+    """One map over a group of workers: each item to the next idle worker (the first ones
+    at once, so the caller's own work overlaps theirs), the results in the items' order."""
+
+    def __init__(self, workers: list[_Worker], items: Iterable[Any]) -> None:
+        self._todo = enumerate(items)
+        self._idle = list(reversed(workers))
+        self._by_pipe = {worker.pipe: worker for worker in workers}
+        self._busy: dict[Connection, int] = {}  # a worker's pipe: the index of its item
+        self._done: dict[int, Any] = {}
+        self._following = 0
+        self._exhausted = False
+        self._dispatch()
+
+    def __iter__(self) -> _Pass:
+        return self
+
+    def __next__(self) -> Any:
+        while self._following not in self._done:
+            if not self._busy:
+                raise StopIteration
+            for ready in wait(list(self._busy)):
+                assert isinstance(ready, Connection)
+                self._done[self._busy.pop(ready)] = self._by_pipe[ready].answer()
+                self._idle.append(self._by_pipe[ready])
+            self._dispatch()
+        self._following += 1
+        return self._done.pop(self._following - 1)
+
+    def _dispatch(self) -> None:
+        while self._idle and not self._exhausted:
+            taken = next(self._todo, None)
             if taken is None:
-                exhausted = True
-            else:
-                worker = idle.pop()
-                worker.pipe.send(taken[1])
-                busy[worker.pipe] = taken[0]
-        if following in done:
-            yield done.pop(following)
-            following += 1
-            continue
-        if not busy:
-            return
-        for ready in wait(list(busy)):
-            assert isinstance(ready, Connection)
-            done[busy.pop(ready)] = by_pipe[ready].answer()
-            idle.append(by_pipe[ready])
+                self._exhausted = True
+                return
+            worker = self._idle.pop()
+            worker.pipe.send(taken[1])
+            self._busy[worker.pipe] = taken[0]
 
 
 @dataclass
