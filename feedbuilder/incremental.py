@@ -82,23 +82,28 @@ def outputs_intact(recorded: Iterable[Output], now: Stats) -> bool:
     return all(now.get(rel_path) == (size, mtime_ns) for rel_path, size, mtime_ns in recorded)
 
 
-def feed_fingerprint(spec: FeedSpec, posts: Sequence[tuple[PostMeta, PostFile]]) -> str:
+def post_fingerprint(meta: PostMeta, file: PostFile) -> str:
+    """A hash of everything a post's entries depend on: every field of its metadata, and its
+    file's size and mtime (the body's stand-in)."""
+    data = [[_value(getattr(meta, f.name)) for f in _META_FIELDS], file.size, file.mtime_ns]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+def feed_fingerprint(spec: FeedSpec, posts: Sequence[str]) -> str:
     """A hash of everything a feed's bytes depend on but the config and version (the cache's
-    stamp): its spec, and each post's metadata and file (the body's stand-in)."""
+    stamp): its spec, and its posts' fingerprints in order."""
     category = spec.category
     data = [
         spec.key,
         spec.title,
         spec.description,
         None if category is None else [category.name, category.slug, category.parents],
-        [[_plain(meta), file.size, file.mtime_ns] for meta, file in posts],
+        list(posts),
     ]
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
 
-def _plain(meta: PostMeta) -> list[Any]:
-    """Every field of ``meta`` as JSON-ready values (so a field added later counts too)."""
-    return [_value(getattr(meta, f.name)) for f in dataclasses.fields(meta)]
+_META_FIELDS = dataclasses.fields(PostMeta)  # every one, so a field added later counts too
 
 
 def _value(value: Any) -> Any:

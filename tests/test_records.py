@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from feedbuilder.cache import Cache
 from feedbuilder.collect.files import PostFile
-from feedbuilder.incremental import feed_fingerprint
+from feedbuilder.incremental import feed_fingerprint, post_fingerprint
 from feedbuilder.models import FeedSpec, PackedMeta, PostMeta, Thumbnail
 
 NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=8)
@@ -108,5 +108,6 @@ def test_a_change_to_any_field_changes_the_feeds_fingerprint(
     changed = dataclasses.replace(meta, **{name: getattr(other, name)})
     spec = FeedSpec("all", "t", "d", None, (meta.id,))
     file = PostFile("", meta.rel_path, 1, 2)
-    before = feed_fingerprint(spec, [(meta, file)])
-    assert (feed_fingerprint(spec, [(changed, file)]) == before) == same(changed, meta)
+    before = feed_fingerprint(spec, [post_fingerprint(meta, file)])
+    after = feed_fingerprint(spec, [post_fingerprint(changed, file)])
+    assert (after == before) == same(changed, meta)

@@ -10,7 +10,7 @@ from ..cache import Cache, FeedRecord
 from ..collect.files import PostFile
 from ..config import Config
 from ..feeds.plan import FeedPlan, plan_feeds
-from ..incremental import Decider, feed_fingerprint
+from ..incremental import Decider, feed_fingerprint, post_fingerprint
 from ..models import FeedSpec, PostMeta
 from ..output.writer import OutputDir
 from ..progress import stage
@@ -69,9 +69,9 @@ def _keep_unchanged(
 ) -> None:
     records = cache.feeds()
     stats = output.stats(path for r in records.values() for path, _, _ in r.outputs)
+    posts = {i: post_fingerprint(m, files[m.rel_path]) for i, m in planned.metas.items()}
     for spec in planned.feeds.specs:
-        posts = [planned.metas[post_id] for post_id in spec.post_ids]
-        fingerprint = feed_fingerprint(spec, [(meta, files[meta.rel_path]) for meta in posts])
+        fingerprint = feed_fingerprint(spec, [posts[post_id] for post_id in spec.post_ids])
         planned.fingerprints[spec.key] = fingerprint
         record = records.get(spec.key)
         if decider.feed_unchanged(record, fingerprint, stats):
