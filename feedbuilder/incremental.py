@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from .cache import FeedRecord, FileKey, Output, Snapshot, problems_to_json
@@ -34,7 +35,7 @@ class Decider:
 
     now: datetime
 
-    @property
+    @cached_property
     def doubt_after_ns(self) -> int:
         """Files modified at or after this (epoch ns) are too new to trust."""
         return epoch_micros(self.now) * 1000 - DOUBT_NS
