@@ -4,21 +4,34 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .config import Config, ConfigError, load_config
+from .config import Config, load_config
+from .errors import (
+    ConfigError,
+    FeedbuilderError,
+    LockedError,
+    OutputError,
+    WorkerError,
+    WouldEmptySiteError,
+)
 from .models import BuildReport, Problem, Severity
-from .output.writer import LockedError, OutputError
-from .pipeline import build, check
+from .pipeline import build, check, scan_posts
+from .pool import Workers
 
 __all__ = [
     "BuildReport",
     "Config",
     "ConfigError",
+    "FeedbuilderError",
     "LockedError",
     "OutputError",
     "Problem",
     "Severity",
+    "WorkerError",
+    "Workers",
+    "WouldEmptySiteError",
     "__version__",
     "build",
     "check",
     "load_config",
+    "scan_posts",
 ]

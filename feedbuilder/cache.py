@@ -1,11 +1,15 @@
 """The build cache: what earlier builds learned, so a cron rebuild touches only what changed.
 
 One SQLite file (WAL mode) in the output dir, or in ``cache_dir``. It holds each post's
-normalised metadata and problems and its cleaned body, keyed by relative path, size and
-mtime, and each feed's input fingerprint with the stat of the files it wrote. Everything
-is stamped with feedbuilder's version and the output-affecting config: another stamp
-empties it. Records are JSON, never pickles, and a file that cannot be read is deleted and
-started afresh, so a damaged cache costs one cold build and never a wrong feed.
+scan (its :class:`~.models.PackedMeta`, one column per field, and its problems) and its
+cleaned body, keyed by relative path, size and mtime; each feed's input fingerprint with the
+stat of the files it wrote; and a snapshot of the last build. Everything is stamped with
+feedbuilder's version and the output-affecting config: another stamp empties it.
+
+Rows, their encoding and damaged records stay in this module: callers pass and get typed
+records. Records are plain columns and JSON, never pickles. A file that cannot be read is
+deleted and started afresh; a record that cannot be decoded is dropped (its post is read
+again), so a damaged cache costs at most one cold build and never a wrong feed.
 """
 
 from __future__ import annotations
@@ -14,38 +18,25 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
 from pathlib import Path
-from sys import intern
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, Protocol
 
 from . import __version__
 from .config import Config
-from .models import (
-    PostBody,
-    PostMeta,
-    PostRef,
-    Problem,
-    Severity,
-    Thumbnail,
-    epoch_micros,
-    from_epoch_micros,
-)
+from .errors import CacheError
+from .models import PackedMeta, PostBody, PostMeta, PostRef, Problem, Severity, Thumbnail
+from .models import packed_ref as _packed_ref
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
-SCHEMA_VERSION = 4
-_MICRO = timedelta(microseconds=1)
-_SCHEMA = """
+SCHEMA_VERSION = 5
+_META_COLUMNS = ", ".join(PackedMeta._fields)
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS stamp (value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS posts (
     rel_path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    problems TEXT NOT NULL, usable INTEGER NOT NULL,
-    title, link, id, published, published_zone, updated, updated_zone, author, categories,
-    tags, thumbnail, thumbnail_type, given_summary, body_format, mtime
+    problems TEXT NOT NULL, usable INTEGER NOT NULL, {_META_COLUMNS}
 );
 CREATE TABLE IF NOT EXISTS bodies (
     rel_path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -56,23 +47,40 @@ CREATE TABLE IF NOT EXISTS feeds (
 );
 CREATE TABLE IF NOT EXISTS snapshot (
     listing TEXT NOT NULL, due REAL, posts_read INTEGER NOT NULL,
-    posts_skipped INTEGER NOT NULL, problems TEXT NOT NULL, outputs TEXT NOT NULL
+    posts_skipped INTEGER NOT NULL, feeds INTEGER NOT NULL, problems TEXT NOT NULL,
+    outputs TEXT NOT NULL
 );
 """
+# What planning reads of every cached post (see PostRef); the rest only for feed-bound ones.
+_REF_COLUMNS = (
+    "coalesce(id, link), id IS NOT NULL, published, published_zone, updated, categories, tags"
+)
+_DECODE_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError)
+
+FileKey = tuple[str, int, int]  # (rel_path, size, mtime_ns); an mtime of -1 never matches
+Output = tuple[str, int, int]  # (rel_path, size, mtime_ns) of a file written
+PlannedScan = tuple[PostRef | None, list[Problem]]  # a post's scan, as much as planning needs
 
 
-class CacheError(Exception):
-    """The cache file cannot be used; the build goes on without it."""
+class Listed(Protocol):
+    """What the cache needs of a listed post file to know whether it changed."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def mtime_ns(self) -> int: ...
 
 
-def cache_path(config: Config) -> Path:
-    return (config.cache_dir or config.output_dir) / CACHE_NAME
+def cache_file(cache_dir: Path | None, output_dir: Path) -> Path:
+    """Where the cache lives: ``cache_dir``, else the output dir."""
+    return (cache_dir or output_dir) / CACHE_NAME
 
 
-def stamp(config: Config, extra: Iterable[str] = ()) -> str:
+def stamp(config: Config, version: str = __version__) -> str:
     """What every cached record depends on besides its own file."""
     data = json.dumps(
-        [SCHEMA_VERSION, __version__, config.output_fingerprint(), *extra],
+        [SCHEMA_VERSION, version, config.output_fingerprint()],
         sort_keys=True,
         default=str,
         ensure_ascii=False,
@@ -81,119 +89,6 @@ def stamp(config: Config, extra: Iterable[str] = ()) -> str:
 
 
 # --- JSON records -------------------------------------------------------------------
-
-
-def _dt(value: datetime) -> tuple[int, str | int]:
-    """An aware datetime as [microseconds since the epoch, its zone's key or UTC offset]."""
-    tz, offset = value.tzinfo, value.utcoffset()
-    zone: str | int = tz.key if isinstance(tz, ZoneInfo) else (offset or timedelta()) // _MICRO
-    return epoch_micros(value), zone
-
-
-@lru_cache(maxsize=256)
-def _zone(zone: str | int) -> tzinfo:
-    if isinstance(zone, str):
-        return ZoneInfo(zone)
-    return UTC if zone == 0 else timezone(timedelta(microseconds=zone))
-
-
-def _from_dt(micros: int, zone: str | int) -> datetime:
-    return from_epoch_micros(micros, _zone(zone))
-
-
-def _thumb(value: Thumbnail | None) -> list[Any] | None:
-    return None if value is None else [value.url, value.mime_type]
-
-
-def _from_thumb(value: list[Any] | None) -> Thumbnail | None:
-    return None if value is None else Thumbnail(value[0], value[1])
-
-
-_LEVEL, _PATH = "\x1f", "\x1e"  # separators clean_text never lets into a name
-
-MetaRow = tuple[Any, ...]
-META_COLUMNS = (
-    "title, link, id, published, published_zone, updated, updated_zone, author, categories,"
-    " tags, thumbnail, thumbnail_type, given_summary, body_format, mtime"
-)
-
-
-def meta_row(meta: PostMeta) -> MetaRow:
-    """A post's metadata as plain SQLite columns: decoding them is far cheaper than JSON."""
-    thumb = meta.thumbnail
-    return (
-        meta.title,
-        meta.link,
-        None if meta.id == meta.link else meta.id,
-        *_dt(meta.published),
-        *_dt(meta.updated),
-        meta.author,
-        _PATH.join(_LEVEL.join(path) for path in meta.categories),
-        _PATH.join(meta.tags),
-        None if thumb is None else thumb.url,
-        None if thumb is None else thumb.mime_type,
-        meta.given_summary,
-        meta.body_format,
-        meta.mtime,
-    )
-
-
-# What planning reads of every cached post (see PostRef); the rest only for feed-bound ones.
-REF_COLUMNS = (
-    "coalesce(id, link), id IS NOT NULL, published, published_zone, updated, categories, tags"
-)
-RefRow = tuple[str, int, int, str | int, int, str, str]
-
-
-def ref_row(row: MetaRow) -> RefRow:
-    """The :data:`REF_COLUMNS` of a full row, as SQLite would give them."""
-    return (row[2] or row[1], row[2] is not None, row[3], row[4], row[5], row[8], row[9])
-
-
-def ref_from_row(rel_path: str, row: RefRow) -> PostRef:
-    post_id, declared, published, zone, updated, categories, tags = row
-    return PostRef(
-        rel_path,
-        post_id,
-        bool(declared),
-        published,
-        _zone(zone),
-        updated,
-        _paths(categories),
-        _tags(tags),
-    )
-
-
-@lru_cache(maxsize=4096)
-def _paths(text: str) -> tuple[tuple[str, ...], ...]:
-    """Category hierarchies from their column; posts share a few hundred, so each is split once."""
-    return tuple(tuple(map(intern, p.split(_LEVEL))) for p in text.split(_PATH))
-
-
-@lru_cache(maxsize=4096)
-def _tags(text: str) -> tuple[str, ...]:
-    return tuple(map(intern, text.split(_PATH))) if text else ()
-
-
-def meta_from_row(rel_path: str, row: MetaRow) -> PostMeta:
-    (title, link, id_, pub, pub_zone, upd, upd_zone, author, cats, tags, thumb, thumb_type) = row[
-        :12
-    ]
-    return PostMeta(
-        rel_path=rel_path,
-        title=title,
-        link=link,
-        id=link if id_ is None else id_,
-        published=_from_dt(pub, pub_zone),
-        updated=_from_dt(upd, upd_zone),
-        author=author,
-        categories=_paths(cats),
-        tags=_tags(tags),
-        thumbnail=None if thumb is None else Thumbnail(thumb, thumb_type),
-        given_summary=row[12],
-        body_format=intern(row[13]),
-        mtime=row[14],
-    )
 
 
 def problems_to_json(problems: Iterable[Problem]) -> str:
@@ -210,15 +105,45 @@ def problems_from_json(text: str) -> list[Problem]:
     return [Problem(p[0], p[1], Severity(p[2]), p[3]) for p in json.loads(text)]
 
 
-def body_to_json(body: PostBody) -> str:
-    return json.dumps(
-        [body.content_html, body.summary, _thumb(body.first_image)], ensure_ascii=False
+def _body_to_json(body: PostBody) -> str:
+    thumb = body.first_image
+    image = None if thumb is None else [thumb.url, thumb.mime_type]
+    return json.dumps([body.content_html, body.summary, image], ensure_ascii=False)
+
+
+def _body_from_json(text: str) -> PostBody:
+    html, summary, image = json.loads(text)
+    return PostBody(html, summary, None if image is None else Thumbnail(image[0], image[1]))
+
+
+def _outputs_from_json(text: str) -> list[Output]:
+    return [(str(o[0]), int(o[1]), int(o[2])) for o in json.loads(text)]
+
+
+def _ref(rel_path: str, columns: Sequence[Any]) -> PostRef:
+    """A PostRef from the :data:`_REF_COLUMNS`; raises TypeError (and the like) when damaged."""
+    post_id, declared, published, zone, updated, categories, tags = columns
+    if not (isinstance(post_id, str) and type(published) is int and type(updated) is int):
+        raise TypeError("not a post record")
+    return _packed_ref(
+        rel_path, post_id, bool(declared), published, zone, updated, categories, tags
     )
 
 
-def body_from_json(text: str) -> PostBody:
-    v = json.loads(text)
-    return PostBody(v[0], v[1], _from_thumb(v[2]))
+_TEXT, _OPTIONAL, _MICROS, _ZONE = str, (str, type(None)), int, (str, int)
+_PACKED_TYPES: tuple[type | tuple[type, ...], ...] = (
+    *(_TEXT, _TEXT, _OPTIONAL, _MICROS, _ZONE, _MICROS, _ZONE, _OPTIONAL, _TEXT, _TEXT),
+    *(_OPTIONAL, _OPTIONAL, _OPTIONAL, _TEXT, (float, int)),
+)
+assert len(_PACKED_TYPES) == len(PackedMeta._fields)
+
+
+def _packed(columns: Sequence[Any]) -> PackedMeta:
+    """A PackedMeta from its columns; raises TypeError when one holds the wrong type."""
+    for value, kind in zip(columns, _PACKED_TYPES, strict=True):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise TypeError("not a post record")
+    return PackedMeta(*columns)
 
 
 # --- the database --------------------------------------------------------------------
@@ -232,31 +157,39 @@ class Snapshot:
     due: float | None  # epoch seconds when the first skipped future post becomes due
     posts_read: int
     posts_skipped: int
+    feeds: int  # how many feeds it wrote or found current
     problems: list[Problem]
-    outputs: list[tuple[str, int, int]]  # (path, size, mtime_ns) of every output file
+    outputs: list[Output]  # every output file, the manifest included
 
 
 @dataclass(frozen=True, slots=True)
 class FeedRecord:
+    """A feed as last written: the fingerprint of its inputs and the files it wrote."""
+
     fingerprint: str
-    outputs: list[tuple[str, int, int]]  # (path, size, mtime_ns) of each file written
+    outputs: list[Output]
 
 
 class Cache:
     """An open cache; every method raises :class:`CacheError` instead of sqlite3's errors."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
+        self.path = path
 
     @classmethod
     def open(cls, path: Path, stamp_value: str) -> Cache:
-        """Open (creating when absent) the cache at ``path``, emptied when its stamp differs."""
+        """Open (creating when absent) the cache at ``path``, emptied when its stamp differs.
+
+        Raises:
+            CacheError: the file cannot be opened or is not a usable database.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             db = sqlite3.connect(path, timeout=0, isolation_level=None)
         except sqlite3.Error as exc:
             raise CacheError(str(exc)) from exc
-        cache = cls(db)
+        cache = cls(db, path)
         try:
             with cache._errors():
                 db.execute("PRAGMA journal_mode=WAL")
@@ -309,47 +242,41 @@ class Cache:
                 raise
             self._db.execute("COMMIT")
 
-    def posts(self) -> Iterator[tuple[str, int, int, str, RefRow | None]]:
-        """Every cached post, streamed: (rel_path, size, mtime_ns, problems as JSON, and what
-        planning needs of it, or None when it was skipped)."""
+    # posts
+
+    def scans(self, listed: Mapping[str, Listed]) -> tuple[dict[str, PlannedScan], list[str]]:
+        """The cached scans still current for the ``listed`` files (same size and mtime), and
+        the cached paths no longer listed. A damaged record is left out: its file is read
+        again."""
+        found: dict[str, PlannedScan] = {}
+        gone: list[str] = []
         with self._errors():
             rows = self._db.execute(
-                f"SELECT rel_path, size, mtime_ns, problems, usable, {REF_COLUMNS} FROM posts"
+                f"SELECT rel_path, size, mtime_ns, problems, usable, {_REF_COLUMNS} FROM posts"
             )
-            for row in rows:
-                yield row[0], row[1], row[2], row[3], row[5:] if row[4] else None
+            for rel_path, size, mtime_ns, problems, usable, *ref in rows:
+                file = listed.get(rel_path)
+                if file is None:
+                    gone.append(rel_path)
+                elif size == file.size and mtime_ns == file.mtime_ns:
+                    with contextlib.suppress(*_DECODE_ERRORS):
+                        found[rel_path] = (
+                            _ref(rel_path, ref) if usable else None,
+                            problems_from_json(problems),
+                        )
+        return found, gone
 
-    def meta_rows(self, rel_paths: Iterable[str]) -> dict[str, MetaRow]:
-        """The full metadata rows of the given (usable) posts."""
-        found: dict[str, MetaRow] = {}
-        paths = list(rel_paths)
-        with self._errors():
-            for i in range(0, len(paths), 500):  # under SQLite's limit on parameters
-                chunk = paths[i : i + 500]
-                rows = self._db.execute(
-                    f"SELECT rel_path, {META_COLUMNS} FROM posts WHERE usable AND rel_path IN"
-                    f" ({', '.join('?' * len(chunk))})",
-                    chunk,
-                )
-                found.update((row[0], row[1:]) for row in rows)
-        return found
-
-    def put_posts(
-        self, rows: Iterable[tuple[tuple[str, int, int], MetaRow | None, list[Problem]]]
+    def put_scans(
+        self, scans: Iterable[tuple[FileKey, PackedMeta | None, Sequence[Problem]]]
     ) -> None:
-        """Store each post's (rel_path, size, mtime_ns) key with its scan result."""
-        blank = (None,) * 15
+        """Store each post's scan under its (rel_path, size, mtime_ns) key."""
+        blank = (None,) * len(PackedMeta._fields)
         with self._errors():
             self._db.executemany(
-                f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * 20)})",
+                f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * (5 + len(blank)))})",
                 (
-                    (
-                        *key,
-                        problems_to_json(problems),
-                        row is not None,
-                        *(blank if row is None else row),
-                    )
-                    for key, row, problems in rows
+                    (*key, problems_to_json(problems), meta is not None, *(meta or blank))
+                    for key, meta, problems in scans
                 ),
             )
 
@@ -359,8 +286,41 @@ class Cache:
             self._db.executemany("DELETE FROM posts WHERE rel_path = ?", keys)
             self._db.executemany("DELETE FROM bodies WHERE rel_path = ?", keys)
 
-    def bodies(self, keys: Iterable[tuple[str, int, int]]) -> dict[str, PostBody]:
-        """The cached bodies of the given (rel_path, size, mtime_ns), where still current."""
+    def metas(self, rel_paths: Sequence[str]) -> dict[str, PostMeta]:
+        """The full metadata of the given (usable, current) posts.
+
+        Raises:
+            CacheError: a record is missing or damaged; damaged ones are dropped first, so
+                the next build reads those posts again.
+        """
+        found: dict[str, PostMeta] = {}
+        damaged: list[str] = []
+        with self._errors():
+            for i in range(0, len(rel_paths), 500):  # under SQLite's limit on parameters
+                chunk = rel_paths[i : i + 500]
+                rows = self._db.execute(
+                    f"SELECT rel_path, {_META_COLUMNS} FROM posts WHERE usable AND rel_path IN"
+                    f" ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                for rel_path, *columns in rows:
+                    try:
+                        found[rel_path] = _packed(columns).unpack(rel_path)
+                    except _DECODE_ERRORS:
+                        damaged.append(rel_path)
+        if damaged:
+            with self.transaction():
+                self.delete_posts(damaged)
+            raise CacheError(f"{len(damaged)} damaged post records (dropped)")
+        if len(found) < len(rel_paths):
+            raise CacheError("post records missing")
+        return found
+
+    # bodies
+
+    def bodies(self, keys: Iterable[FileKey]) -> dict[str, PostBody]:
+        """The cached bodies of the given (rel_path, size, mtime_ns), where still current; a
+        damaged one is left out (its body is cleaned again)."""
         found: dict[str, PostBody] = {}
         with self._errors():
             for rel_path, size, mtime_ns in keys:
@@ -368,30 +328,31 @@ class Cache:
                     "SELECT body FROM bodies WHERE rel_path = ? AND size = ? AND mtime_ns = ?",
                     (rel_path, size, mtime_ns),
                 ).fetchone()
-                if row is None:
-                    continue
-                try:
-                    found[rel_path] = body_from_json(row[0])
-                except (ValueError, TypeError, IndexError):
-                    continue  # a damaged record: clean the body again
+                if row is not None:
+                    with contextlib.suppress(*_DECODE_ERRORS):
+                        found[rel_path] = _body_from_json(row[0])
         return found
 
-    def put_bodies(self, rows: Iterable[tuple[str, int, int, PostBody]]) -> None:
+    def put_bodies(self, bodies: Iterable[tuple[FileKey, PostBody]]) -> None:
         with self._errors():
             self._db.executemany(
                 "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
-                ((p, s, m, body_to_json(b)) for p, s, m, b in rows),
+                ((*key, _body_to_json(body)) for key, body in bodies),
             )
 
-    def feeds(self) -> dict[str, FeedRecord]:
-        with self._errors():
-            rows = self._db.execute("SELECT key, fingerprint, outputs FROM feeds")
-            return {
-                key: FeedRecord(fp, [(o[0], int(o[1]), int(o[2])) for o in json.loads(outputs)])
-                for key, fp, outputs in rows
-            }
+    # feeds and the last build
 
-    def put_feeds(self, records: dict[str, FeedRecord]) -> None:
+    def feeds(self) -> dict[str, FeedRecord]:
+        """Every feed's record; a damaged one is left out (that feed is rendered again)."""
+        records: dict[str, FeedRecord] = {}
+        with self._errors():
+            for key, fingerprint, outputs in self._db.execute("SELECT * FROM feeds"):
+                with contextlib.suppress(*_DECODE_ERRORS):
+                    records[key] = FeedRecord(fingerprint, _outputs_from_json(outputs))
+        return records
+
+    def put_feeds(self, records: Mapping[str, FeedRecord]) -> None:
+        """Replace every feed's record with ``records``."""
         with self._errors():
             self._db.execute("DELETE FROM feeds")
             self._db.executemany(
@@ -400,15 +361,24 @@ class Cache:
             )
 
     def snapshot(self) -> Snapshot | None:
+        """The last build's snapshot; None when there is none or it is damaged."""
         with self._errors():
             row = self._db.execute("SELECT * FROM snapshot").fetchone()
         if row is None:
             return None
+        listing, due, read, skipped, feeds, problems, outputs = row
         try:
-            outputs = [(o[0], int(o[1]), int(o[2])) for o in json.loads(row[5])]
-            return Snapshot(row[0], row[1], row[2], row[3], problems_from_json(row[4]), outputs)
-        except (ValueError, TypeError, IndexError, KeyError):
-            return None  # damaged: the build simply runs
+            return Snapshot(
+                listing,
+                due,
+                read,
+                skipped,
+                feeds,
+                problems_from_json(problems),
+                _outputs_from_json(outputs),
+            )
+        except _DECODE_ERRORS:
+            return None  # the build simply runs
 
     def put_snapshot(self, snapshot: Snapshot | None) -> None:
         """Record the build just done (None: forget the last, e.g. for a listing in doubt)."""
@@ -416,12 +386,13 @@ class Cache:
             self._db.execute("DELETE FROM snapshot")
             if snapshot is not None:
                 self._db.execute(
-                    "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         snapshot.listing,
                         snapshot.due,
                         snapshot.posts_read,
                         snapshot.posts_skipped,
+                        snapshot.feeds,
                         problems_to_json(snapshot.problems),
                         json.dumps(snapshot.outputs),
                     ),

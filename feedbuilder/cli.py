@@ -1,8 +1,9 @@
 """The ``feedbuilder`` command: a thin layer over :mod:`feedbuilder.pipeline`.
 
 Exit codes: 0 built, 1 problems under ``--strict`` (or any problem for ``check``),
-2 usage or configuration error, 3 the output dir cannot be written, 75 another build
-holds the lock (EX_TEMPFAIL: cron may simply try again next time).
+2 usage or configuration error, 3 the output dir cannot be written, 70 a worker process
+died, 75 another build holds the lock (EX_TEMPFAIL: cron may simply try again next time),
+128 + the signal's number when SIGTERM, SIGINT or SIGHUP stopped it (143, 130, 129).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import Config, ConfigError, load_settings
-from .listing import list_categories, table
+from .category_list import list_categories, table
+from .config import Config, load_settings
+from .errors import ConfigError, LockedError, OutputError, WorkerError, WouldEmptySiteError
+from .interrupt import Interrupted, signals_raise
 from .models import BuildReport, Problem, Severity
-from .output.writer import LockedError, OutputError
 from .pipeline import build, check
 from .progress import log, progress_display
 
@@ -30,6 +32,7 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
+EXIT_SOFTWARE = 70  # EX_SOFTWARE
 EXIT_LOCKED = 75
 
 
@@ -67,13 +70,27 @@ def _config(ctx_options: dict[str, Any], verbose: bool = False) -> Config:
 
 
 @contextlib.contextmanager
-def config_errors() -> Iterator[None]:
-    """A configuration found wrong while running (a missing posts folder): exit 2, no traceback."""
+def exits() -> Iterator[None]:
+    """Every way a command can stop short, as one line on stderr and its exit code (no
+    traceback); termination signals stop it cleanly (see :mod:`.interrupt`)."""
     try:
-        yield
-    except ConfigError as exc:
-        click.echo(f"feedbuilder: {exc}; nothing written", err=True)
-        raise SystemExit(EXIT_USAGE) from None
+        with signals_raise():
+            yield
+    except Interrupted as exc:
+        _fail(f"stopped by {exc.name}", exc.exit_code)
+    except (ConfigError, WouldEmptySiteError) as exc:
+        _fail(f"{exc}; nothing written", EXIT_USAGE)
+    except LockedError as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    except OutputError as exc:
+        _fail(f"cannot write output: {exc}; previous feeds left as they were", EXIT_OUTPUT)
+    except WorkerError as exc:
+        _fail(str(exc), EXIT_SOFTWARE)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"feedbuilder: {message}", err=True)
+    raise SystemExit(code) from None
 
 
 def _print_problems(report: BuildReport, config: Config, quiet: bool) -> None:
@@ -167,17 +184,8 @@ def build_command(
 ) -> None:
     """Build every feed into the output folder."""
     config = _config(options, verbose)
-    try:
-        with config_errors(), observed(verbose, quiet):
-            report = build(config, wait_seconds=wait, use_cache=not no_cache)
-    except LockedError as exc:
-        click.echo(f"feedbuilder: {exc}", err=True)
-        raise SystemExit(EXIT_LOCKED) from None
-    except OutputError as exc:
-        click.echo(
-            f"feedbuilder: cannot write output: {exc}; previous feeds left as they were", err=True
-        )
-        raise SystemExit(EXIT_OUTPUT) from None
+    with exits(), observed(verbose, quiet):
+        report = build(config, cache=not no_cache, wait_seconds=wait, tune_gc=True)
     _print_problems(report, config, quiet)
     if not quiet:
         click.echo(
@@ -196,8 +204,8 @@ def build_command(
 def check_command(verbose: bool, **options: Any) -> None:
     """Read and render everything, write nothing; exit 1 when there is any problem."""
     config = _config(options, verbose)
-    with config_errors(), observed(verbose):
-        report = check(config)
+    with exits(), observed(verbose):
+        report = check(config, tune_gc=True)
     _print_problems(report, config, quiet=False)
     click.echo(
         f"{report.posts_read} posts read, {report.posts_skipped} skipped, "
@@ -214,7 +222,7 @@ def check_command(verbose: bool, **options: Any) -> None:
 def list_command(as_json: bool, **options: Any) -> None:
     """List the categories: name, slug, hierarchy, post count, newest post."""
     config = _config(options)
-    with config_errors():
+    with exits():
         records = list_categories(config)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))

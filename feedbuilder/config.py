@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .errors import ConfigError as ConfigError  # where callers have always found it
 from .hexo import HexoRules
 from .hexo.site import HexoConfigError, SiteSettings, find_site, site_of_posts_dir, site_settings
 from .models import Category
@@ -38,15 +39,6 @@ DEFAULT_JUNK_SELECTORS = (
 
 
 FORMAT_NAMES = ("rss", "atom", "json")
-
-
-class ConfigError(Exception):
-    """A configuration file or value is wrong; the message names the key (``key: reason``)."""
-
-    def __init__(self, message: str, key: str | None = None) -> None:
-        super().__init__(message)
-        self.key = key if key is not None else message.split(":", 1)[0]
-        self.reason = message.split(": ", 1)[-1] if key is None else message
 
 
 @dataclass(frozen=True)

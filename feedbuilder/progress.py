@@ -1,6 +1,6 @@
 """Stage reporting: each stage's timing goes to :mod:`logging`; a progress display is optional.
 
-The pipeline marks its stages with :func:`stage` and :func:`track` and knows nothing about
+The pipeline marks its stages with :func:`stage` and knows nothing about
 terminals. The CLI installs a rich progress bar only when stderr is a terminal, so cron output
 stays exactly as it was.
 """
@@ -10,16 +10,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # rich is imported only when a terminal will show it: cron never pays
     from rich.console import Console
     from rich.progress import TaskID
 
 log = logging.getLogger("feedbuilder")
-T = TypeVar("T")
 
 
 class Display(Protocol):
@@ -54,14 +53,6 @@ def stage(name: str, total: int | None = None) -> Iterator[Callable[[int], None]
 
 def _ignore(steps: int) -> None:
     pass
-
-
-def track(items: Iterable[T], name: str) -> Iterator[T]:
-    """Iterate ``items`` as one stage, a step per item."""
-    with stage(name, len(items) if isinstance(items, Sized) else None) as advance:
-        for item in items:
-            yield item
-            advance(1)
 
 
 class RichDisplay:
@@ -105,9 +96,15 @@ def progress_display(console: Console | None = None) -> Iterator[None]:
     from rich.console import Console
 
     display = RichDisplay(console or Console(stderr=True))
+    with showing(display), display.progress:
+        yield
+
+
+@contextlib.contextmanager
+def showing(display: Display) -> Iterator[None]:
+    """Send every stage of the builds run in this block (in this context) to ``display``."""
     token = _display.set(display)
     try:
-        with display.progress:
-            yield
+        yield
     finally:
         _display.reset(token)

@@ -10,7 +10,8 @@ import pytest
 from lxml import etree
 
 from feedbuilder import Config, build, load_config
-from feedbuilder.models import BuildReport
+from feedbuilder.models import BuildReport, PostMeta
+from feedbuilder.stages.scan import Scan
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -46,3 +47,8 @@ def make_post(directory: Path, name: str, front_matter: str, body: str = "<p>Bod
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"---\n{front_matter.strip()}\n---\n{body}\n", encoding="utf-8")
     return path
+
+
+def all_metas(scanned: Scan) -> list[PostMeta]:
+    """Every usable post's full metadata, in the scan's order."""
+    return scanned.metas(scanned.refs)

@@ -22,11 +22,15 @@ from lxml import etree
 
 import feedbuilder.collect.files as files_module
 import feedbuilder.collect.frontmatter as frontmatter_module
-import feedbuilder.pipeline as pipeline
 from feedbuilder.collect.files import find_post_files, read_post
 from feedbuilder.config import Config
+from feedbuilder.incremental import Decider
 from feedbuilder.models import Problem, Severity
-from feedbuilder.pipeline import Scan, build, post_metas, scan
+from feedbuilder.pipeline import build, scan_posts
+from feedbuilder.pool import Workers
+from feedbuilder.stages import scan as scan_stage
+from feedbuilder.stages.listing import list_posts
+from feedbuilder.stages.scan import Scan
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 NOW = datetime(2022, 6, 1, tzinfo=UTC)
@@ -103,7 +107,7 @@ CASES: dict[str, Expect] = {
     "48_xml_forbidden_chars.md": keep("Control characters in the title", CONTROL),
     "49_xml_forbidden_body_only.md": keep("Forbidden characters only in the body", CONTROL),
     "50_duplicate_id_a.md": skip("duplicate id"),
-    "51_duplicate_id_b.md": keep("Duplicate id, second post"),
+    "51_duplicate_id_b.md": keep("Duplicate id, second post", "duplicate id"),
     "52_duplicate_permalink_a.md": keep("Duplicate permalink, first post"),
     "53_duplicate_permalink_b.md": keep("Duplicate permalink, second post", "same permalink"),
     "54_scraper_quoted_title.md": keep("转发", LENIENT),
@@ -149,7 +153,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Scan]:
     shutil.copytree(BROKEN, root / "posts", ignore=shutil.ignore_patterns("*.txt", "CASES.md"))
     config = make_config(root / "posts", root / "output")
     build(config, now=NOW)
-    return config, scan(config, NOW)
+    return config, scan_posts(config, now=NOW)
 
 
 def problems_for(result: Scan, name: str) -> list[Problem]:
@@ -171,7 +175,7 @@ def test_cases_md_matches_table() -> None:
 def test_case(corpus: tuple[Config, Scan], name: str) -> None:
     _, result = corpus
     expect = CASES[name]
-    metas = {m.rel_path: m for m in post_metas(result)}
+    metas = {m.rel_path: m for m in result.metas(result.refs)}
     problems = problems_for(result, name)
     reasons = [p.reason.lower() for p in problems]
     if expect.outcome == "skip":
@@ -192,7 +196,9 @@ def test_every_kept_post_is_in_the_all_feed(corpus: tuple[Config, Scan]) -> None
     config, result = corpus
     parsed = feedparser.parse((config.output_dir / "feeds/all.atom.xml").read_bytes())
     assert not parsed.bozo
-    assert sorted(e.title for e in parsed.entries) == sorted(m.title for m in post_metas(result))
+    assert sorted(e.title for e in parsed.entries) == sorted(
+        m.title for m in result.metas(result.refs)
+    )
     assert len(result.refs) == sum(1 for e in CASES.values() if e.outcome != "skip")
 
 
@@ -216,7 +222,7 @@ def test_every_feed_is_well_formed_and_clean(corpus: tuple[Config, Scan]) -> Non
 
 def test_field_details(corpus: tuple[Config, Scan]) -> None:
     _, result = corpus
-    metas = {m.rel_path: m for m in post_metas(result)}
+    metas = {m.rel_path: m for m in result.metas(result.refs)}
     assert metas["06_yaml_colon_in_title.md"].categories == (("金融", "评论"),)
     assert metas["54_scraper_quoted_title.md"].categories == (("社交媒体", "755 - 用户时间线"),)
     assert metas["20_categories_number.md"].categories == (("2022",),)
@@ -247,7 +253,7 @@ def test_python_tag_never_runs(tmp_path: Path) -> None:
     marker = Path("/tmp/feedbuilder_pwned")
     marker.unlink(missing_ok=True)
     shutil.copy(BROKEN / "13_yaml_python_tag.md", tmp_path / "post.md")
-    result = scan(make_config(tmp_path, tmp_path / "out"), NOW)
+    result = scan_posts(make_config(tmp_path, tmp_path / "out"), now=NOW)
     assert result.refs == []
     assert not marker.exists()
 
@@ -318,7 +324,7 @@ def posts(tmp_path: Path) -> Path:
 
 
 def run_scan(posts: Path, **changes: object) -> Scan:
-    result = scan(make_config(posts, posts.parent / "out", **changes), NOW)
+    result = scan_posts(make_config(posts, posts.parent / "out", **changes), now=NOW)
     assert [m.rel_path for m in result.refs] == ["good.md"]
     return result
 
@@ -356,19 +362,13 @@ def test_fifo_with_a_post_extension_is_never_opened(posts: Path) -> None:
     assert result.posts_skipped == 1
 
 
-def test_file_vanishing_between_listing_and_reading(
-    posts: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_vanishing_between_listing_and_reading(posts: Path) -> None:
     shutil.copy(BROKEN / "69_good_football.md", posts / "gone.md")
-    real_find = pipeline.find_post_files
-
-    def find_then_delete(*args: object, **kwargs: object) -> object:
-        found = real_find(*args, **kwargs)  # type: ignore[arg-type]
-        (posts / "gone.md").unlink()
-        return found
-
-    monkeypatch.setattr(pipeline, "find_post_files", find_then_delete)
-    result = run_scan(posts)
+    config = make_config(posts, posts.parent / "out")
+    listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
+    (posts / "gone.md").unlink()  # between the stages
+    result = scan_stage.scan(listing, config, Decider(NOW), None, Workers(count=1))
+    assert [m.rel_path for m in result.refs] == ["good.md"]
     assert "vanished" in only_problem(result, "gone.md").reason
 
 

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from feedbuilder import cache as cache_module
-from feedbuilder import pipeline
-from feedbuilder.cache import CACHE_NAME
+from feedbuilder.cache import CACHE_NAME, Cache, cache_file, stamp
 from feedbuilder.cli import main
 from feedbuilder.config import Config, make_config
+from feedbuilder.models import BuildReport
 from feedbuilder.pipeline import build
+from feedbuilder.pool import Workers
+from feedbuilder.progress import showing
+
+from .recording import Recording
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 OLD = 1_600_000_000  # a file mtime well outside the "too new to trust" window
@@ -76,24 +79,15 @@ def mtimes(root: Path) -> dict[str, int]:
 
 def cold(config: Config, tmp_path: Path, now: datetime = NOW) -> dict[str, bytes]:
     reference = config.replace(output_dir=tmp_path / "reference")
-    build(reference, now, use_cache=False)
+    build(reference, now=now, cache=False)
     result = tree(reference.output_dir)
     assert not (reference.output_dir / CACHE_NAME).exists()
     return result
 
 
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The posts read by the next builds (small corpora: no process pool)."""
-    seen: list[str] = []
-    real = pipeline.read_post
-
-    def counting(file: Any, *args: Any) -> Any:
-        seen.append(file.rel_path)
-        return real(file, *args)
-
-    monkeypatch.setattr(pipeline, "read_post", counting)
-    return seen
+def reads(report: BuildReport) -> int:
+    """How many times the build read a post file: its front matter, then its body."""
+    return report.files_scanned + report.bodies_cleaned
 
 
 @pytest.fixture
@@ -103,25 +97,23 @@ def site(tmp_path: Path) -> Config:
     return make(tmp_path)
 
 
-def test_rebuild_with_nothing_changed_reads_and_writes_nothing(
-    site: Config, reads: list[str]
-) -> None:
-    first = build(site, NOW)
-    assert first.feeds_written > 0 and len(reads) > POSTS  # every post, then the feed-bound bodies
+def test_rebuild_with_nothing_changed_reads_and_writes_nothing(site: Config) -> None:
+    first = build(site, now=NOW)
+    assert first.feeds_written > 0 and first.files_scanned == POSTS and first.bodies_cleaned > 0
     before = mtimes(site.output_dir)
-    reads.clear()
-    report = build(site, NOW)
-    assert reads == []
-    assert report.feeds_written == 0
+    report = build(site, now=NOW)
+    assert reads(report) == 0
+    assert report.feeds_written == report.files_written == 0
+    assert report.feeds_unchanged == first.feeds_written
     assert report.posts_read == first.posts_read
     assert mtimes(site.output_dir) == before
 
 
 @pytest.mark.parametrize("step", ["add", "edit", "delete", "all"])
 def test_incremental_build_is_byte_identical_to_cold(
-    site: Config, tmp_path: Path, reads: list[str], step: str
+    site: Config, tmp_path: Path, step: str
 ) -> None:
-    build(site, NOW)
+    build(site, now=NOW)
     posts = site.posts_dir
     if step in ("edit", "all"):
         corpus.edit_posts(posts, 0.1, seed=11)
@@ -129,47 +121,47 @@ def test_incremental_build_is_byte_identical_to_cold(
         corpus.delete_posts(posts, 0.1, seed=12)
     if step in ("add", "all"):
         corpus.add_posts(posts, 0.1, seed=13)
-    reads.clear()
-    report = build(site, NOW)
+    report = build(site, now=NOW)
     assert report.feeds_written > 0
-    assert len(set(reads)) < POSTS  # the changed posts and new feed entries, not everything
-    assert step == "delete" or reads
+    assert report.files_scanned < POSTS // 4  # the changed posts, not everything
+    assert reads(report) < POSTS  # and the bodies of new feed entries
+    assert step == "delete" or reads(report)
     assert tree(site.output_dir) == cold(site, tmp_path)
 
 
 def test_posts_changed_within_the_same_mtime_are_read_again(site: Config, tmp_path: Path) -> None:
     """A file edited twice inside one mtime tick, keeping its size, is not trusted from cache."""
     path = sorted(site.posts_dir.rglob("*.txt"))[0]
-    build(site, NOW)
+    build(site, now=NOW)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("title: ", "title: X", 1), encoding="utf-8")
-    build(site, NOW)  # the edit is too new: cached with an mtime that never matches
+    build(site, now=NOW)  # the edit is too new: cached with an mtime that never matches
     stat = path.stat()
     swapped = text.replace("title: ", "title: Y", 1)
     assert len(swapped.encode()) == stat.st_size
     path.write_text(swapped, encoding="utf-8")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    build(site, NOW)
+    build(site, now=NOW)
     assert tree(site.output_dir) == cold(site, tmp_path)
 
 
-def test_config_change_invalidates(site: Config, tmp_path: Path, reads: list[str]) -> None:
-    build(site, NOW)
+def test_config_change_invalidates(site: Config, tmp_path: Path) -> None:
+    build(site, now=NOW)
     changed = site.replace(site_title="Another title", summary_length=40)
-    reads.clear()
-    build(changed, NOW)
-    assert len(set(reads)) == POSTS
+    assert build(changed, now=NOW).files_scanned == POSTS
     assert tree(site.output_dir) == cold(changed, tmp_path)
 
 
-def test_version_change_invalidates(
-    site: Config, reads: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    build(site, NOW)
-    monkeypatch.setattr(cache_module, "__version__", "999.0")
-    reads.clear()
-    build(site, NOW)
-    assert len(set(reads)) == POSTS
+def test_version_change_invalidates(site: Config) -> None:
+    build(site, now=NOW)
+    assert build(site, now=NOW).files_scanned == 0
+    path = cache_file(site.cache_dir, site.output_dir)
+    assert stamp(site, version="999.0") != stamp(site)
+    newer = Cache.open(path, stamp(site, version="999.0"))  # as the next release opens it
+    try:
+        assert build(site, now=NOW, cache=newer).files_scanned == POSTS
+    finally:
+        newer.close()
 
 
 @pytest.mark.parametrize(
@@ -179,19 +171,19 @@ def test_version_change_invalidates(
 def test_corrupt_cache_is_rebuilt_with_a_warning(
     site: Config, tmp_path: Path, damage: bytes
 ) -> None:
-    build(site, NOW)
+    build(site, now=NOW)
     expected = tree(site.output_dir)
     cache_file = site.output_dir / CACHE_NAME
     for suffix in ("-wal", "-shm"):
         Path(f"{cache_file}{suffix}").unlink(missing_ok=True)
     cache_file.write_bytes(damage)
     corpus.edit_posts(site.posts_dir, 0.1, seed=21)
-    report = build(site, NOW)
+    report = build(site, now=NOW)
     assert tree(site.output_dir) == cold(site, tmp_path)
     assert tree(site.output_dir) != expected
     if damage:
         assert any("cache" in p.reason for p in report.problems)
-    again = build(site, NOW)  # the rebuilt cache works
+    again = build(site, now=NOW)  # the rebuilt cache works
     assert not any("cache" in p.reason for p in again.problems)
 
 
@@ -203,28 +195,28 @@ def test_corrupt_cache_is_rebuilt_with_a_warning(
     ],
 )
 def test_damaged_records_are_not_trusted(site: Config, tmp_path: Path, damage: str) -> None:
-    build(site, NOW)
+    build(site, now=NOW)
     db = sqlite3.connect(site.output_dir / CACHE_NAME)
     db.execute(f"UPDATE posts SET {damage}")
     db.execute("UPDATE bodies SET body = '[1, 2'")
     db.commit()
     db.close()
     corpus.edit_posts(site.posts_dir, 0.2, seed=31)
-    build(site, NOW)
+    build(site, now=NOW)
     assert tree(site.output_dir) == cold(site, tmp_path)
 
 
 def test_deleted_or_touched_output_is_rewritten(site: Config, tmp_path: Path) -> None:
-    build(site, NOW)
+    build(site, now=NOW)
     feeds = sorted((site.output_dir / "feeds").rglob("*.xml"))
     feeds[0].unlink()
-    feeds[1].write_bytes(b"<rss/>")
-    report = build(site, NOW)
-    assert report.feeds_written == 2
+    feeds[-1].write_bytes(b"<rss/>")
+    report = build(site, now=NOW)
+    assert (report.feeds_written, report.files_written) == (2, 2)
     assert tree(site.output_dir) == cold(site, tmp_path)
 
 
-def test_future_posts_appear_when_due_without_rereading(tmp_path: Path, reads: list[str]) -> None:
+def test_future_posts_appear_when_due_without_rereading(tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()
     for day in (1, 10, 20):
@@ -234,30 +226,28 @@ def test_future_posts_appear_when_due_without_rereading(tmp_path: Path, reads: l
         )
     age(posts)
     config = make(tmp_path)
-    early = build(config, datetime(2024, 6, 5, tzinfo=UTC))
+    early = build(config, now=datetime(2024, 6, 5, tzinfo=UTC))
     assert early.posts_read == 1 and early.posts_skipped == 2
     assert sum("in the future" in p.reason for p in early.problems) == 2
-    reads.clear()
     late = datetime(2024, 6, 15, tzinfo=UTC)
-    report = build(config, late)
+    report = build(config, now=late)
     assert report.posts_read == 2
-    assert "p1.md" not in reads and "p20.md" not in reads
+    assert report.files_scanned == 0  # p10's front matter was cached while it was future
+    assert report.bodies_cleaned == 1  # p10's body, now in the feeds; p1's came from the cache
     assert tree(config.output_dir) == cold(config, tmp_path, late)
 
 
-def test_pool_and_in_process_give_identical_output(
-    site: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(pipeline, "BATCH_SIZE", 7)
-    monkeypatch.setattr(pipeline, "POOL_MIN_FILES", 10**9)
-    monkeypatch.setattr(pipeline, "POOL_MIN_BODIES", 10**9)
-    in_process = cold(site, tmp_path)
-    monkeypatch.setattr(pipeline, "POOL_MIN_FILES", 1)
-    monkeypatch.setattr(pipeline, "POOL_MIN_BODIES", 1)
-    monkeypatch.setattr(pipeline, "_workers", lambda: 2)
+def test_pool_and_in_process_give_identical_output(site: Config, tmp_path: Path) -> None:
+    in_process = cold(site.replace(output_dir=tmp_path / "alone"), tmp_path)
+    recording = Recording()
     pooled = site.replace(output_dir=tmp_path / "pooled")
-    build(pooled, NOW)
+    with showing(recording):
+        build(pooled, now=NOW, cache=False, workers=Workers(count=2, always=True, batch_size=7))
     assert tree(pooled.output_dir) == in_process
+    assert recording.steps("scan") == [7] * (POSTS // 7) + [POSTS % 7]  # batch by batch
+    small = site.replace(output_dir=tmp_path / "small-batches")
+    build(small, now=NOW, cache=False, workers=Workers(count=1, batch_size=3))
+    assert tree(small.output_dir) == in_process
 
 
 def test_cache_dir_setting_and_no_cache_flag(
@@ -265,7 +255,7 @@ def test_cache_dir_setting_and_no_cache_flag(
 ) -> None:
     corpus.generate(tmp_path / "posts", 5, seed=3)
     config = make(tmp_path, cache_dir=str(tmp_path / "state"))
-    build(config, NOW)
+    build(config, now=NOW)
     assert (tmp_path / "state" / CACHE_NAME).is_file()
     assert not (config.output_dir / CACHE_NAME).exists()
     (tmp_path / "feedbuilder.toml").write_text('site_url = "https://example.com/"\n')
@@ -276,24 +266,20 @@ def test_cache_dir_setting_and_no_cache_flag(
     assert not (tmp_path / "o" / CACHE_NAME).exists()
 
 
-def test_unchanged_listing_skips_planning_but_reports_the_same(
-    site: Config, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unchanged_listing_skips_planning_but_reports_the_same(site: Config) -> None:
     (site.posts_dir / "0000" / "zz_broken.md").write_text("no front matter\n", encoding="utf-8")
     age(site.posts_dir)
-    first = build(site, NOW)
+    first = build(site, now=NOW)
     before = mtimes(site.output_dir)
-
-    def no_plan(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("an unchanged rebuild must not plan")
-
-    monkeypatch.setattr(pipeline, "plan", no_plan)
-    again = build(site, NOW)
+    recording = Recording()
+    with showing(recording):
+        again = build(site, now=NOW)
+    assert recording.stages() == ["list"]  # an unchanged rebuild neither scans nor plans
     assert (again.posts_read, again.posts_skipped) == (first.posts_read, first.posts_skipped)
     assert again.problems == first.problems and any(
         "front matter" in str(p) for p in again.problems
     )
-    assert again.feeds_written == 0
+    assert again.feeds_written == again.files_written == 0
     assert again.feeds_unchanged == first.feeds_written + first.feeds_unchanged
     assert mtimes(site.output_dir) == before
 
@@ -301,12 +287,13 @@ def test_unchanged_listing_skips_planning_but_reports_the_same(
 def test_unchanged_listing_with_a_touched_output_or_too_new_file_builds(
     site: Config, tmp_path: Path
 ) -> None:
-    build(site, NOW)
+    build(site, now=NOW)
     (site.output_dir / "index.html").write_text("vandalised", encoding="utf-8")
-    assert build(site, NOW).feeds_written == 1
+    report = build(site, now=NOW)
+    assert (report.feeds_written, report.files_written) == (0, 1)
     assert tree(site.output_dir) == cold(site, tmp_path)
     newest = sorted(site.posts_dir.rglob("*.txt"))[0]
     newest.write_text(newest.read_text(encoding="utf-8").replace("title:", "title: 新"), "utf-8")
-    report = build(site, NOW)  # just edited: the listing is in doubt, so no snapshot is kept
+    report = build(site, now=NOW)  # just edited: the listing is in doubt, so no snapshot is kept
     assert report.feeds_written > 0
     assert tree(site.output_dir) == cold(site, tmp_path)

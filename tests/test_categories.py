@@ -8,17 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from feedbuilder.feeds.slugs import assign_slugs as slugs_and_clashes
+from feedbuilder.feeds.slugs import build_categories
 from feedbuilder.normalise.categories import (
     MAX_CATEGORIES,
     MAX_TAGS,
     CategoryError,
-    assign_slugs,
-    build_categories,
     parse_categories,
     parse_tags,
 )
 
 SAFE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def assign_slugs(names: list[str], category_map: dict[str, str]) -> dict[str, str]:
+    return slugs_and_clashes(names, category_map)[0]
 
 
 def test_list_is_one_hierarchy() -> None:
@@ -81,7 +85,7 @@ def test_slugs_safe_distinct_and_order_independent(names: list[str]) -> None:
 
 
 def test_build_categories_records_parents() -> None:
-    cats = build_categories([("金融", "新浪财经", "国内"), ("金融", "股市")], {})
+    cats, _ = build_categories([("金融", "新浪财经", "国内"), ("金融", "股市")], {})
     assert cats["国内"].parents == (("金融", "新浪财经"),)
     assert cats["金融"].parents == ()
     assert cats["股市"].slug == "gu-shi"

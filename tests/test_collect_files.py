@@ -16,10 +16,14 @@ import pytest
 
 from feedbuilder.collect.files import MAX_FOLDER_DEPTH, find_post_files
 from feedbuilder.config import Config
+from feedbuilder.incremental import Decider
 from feedbuilder.models import Severity
-from feedbuilder.pipeline import build, post_metas, scan
+from feedbuilder.pipeline import build, scan_posts
+from feedbuilder.pool import Workers
+from feedbuilder.stages.listing import Listing
+from feedbuilder.stages.scan import scan
 
-from .conftest import make_post
+from .conftest import all_metas, make_post
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 GOOD = "title: {title}\ndate: 2022-01-02 03:04:05\ncategories: [Test]"
@@ -80,7 +84,7 @@ def test_a_very_deep_folder_is_reported_not_a_crash(
     assert problem.path == "/".join(["d"] * (MAX_FOLDER_DEPTH + 1))
     assert problem.severity is Severity.ERROR
     assert f"deeper than {MAX_FOLDER_DEPTH} levels" in problem.reason
-    assert len(scan(config(posts), NOW).refs) == 2
+    assert len(scan_posts(config(posts), now=NOW).refs) == 2
 
 
 def test_problems_come_in_the_order_of_a_recursive_walk(posts: Path) -> None:
@@ -98,22 +102,22 @@ def test_a_gbk_file_name_is_read_as_chinese_everywhere(posts: Path) -> None:
     good_post(posts, GBK_NAME, "GBK name")
     good_post(posts / os.fsdecode("新闻".encode("gbk")), "inner.md", "In a GBK folder")
     make_post(posts, os.fsdecode(b"caf\xe9.md"), "title: Latin-1 name")  # no date: a problem
-    report = build(config(posts), NOW)  # with the cache: hashed, stored, written as JSON
+    report = build(config(posts), now=NOW)  # with the cache: hashed, stored, written as JSON
     assert report.posts_read == 3
     problems = [str(p) for p in report.problems]
     assert problems == ["caf\\xe9.md: no date"]
-    metas = {m.rel_path: m for m in post_metas(scan(config(posts), NOW))}
+    metas = {m.rel_path: m for m in all_metas(scan_posts(config(posts), now=NOW))}
     assert set(metas) == {"good.md", "北京.md", "新闻/inner.md"}
     assert metas["北京.md"].link == "https://e.com/2022/01/02/%E5%8C%97%E4%BA%AC/"
     feed = json.loads((posts.parent / "out" / "feeds" / "all.json").read_text())
     assert {item["title"] for item in feed["items"]} == {"Good", "GBK name", "In a GBK folder"}
-    assert build(config(posts), NOW).feeds_written == 0  # the cached listing matches
+    assert build(config(posts), now=NOW).feeds_written == 0  # the cached listing matches
 
 
 def test_a_gbk_name_beside_its_utf8_twin_keeps_both(posts: Path) -> None:
     good_post(posts, "北京.md", "UTF-8")
     good_post(posts, GBK_NAME, "GBK")
-    metas = {m.rel_path: m.title for m in post_metas(scan(config(posts), NOW))}
+    metas = {m.rel_path: m.title for m in all_metas(scan_posts(config(posts), now=NOW))}
     assert metas == {"good.md": "Good", "北京.md": "UTF-8", "\\xb1\\xb1\\xbe\\xa9.md": "GBK"}
 
 
@@ -173,7 +177,10 @@ def swapped(posts: Path, swap: str) -> tuple[list[object], list[str]]:
         replacement.replace(victim)
     result: list[object] = []
     thread = threading.Thread(
-        target=lambda: result.append(scan(config(posts), NOW, None, listing)), daemon=True
+        target=lambda: result.append(
+            scan(Listing(*listing), config(posts), Decider(NOW), None, Workers())
+        ),
+        daemon=True,
     )
     thread.start()
     thread.join(20)
@@ -183,7 +190,7 @@ def swapped(posts: Path, swap: str) -> tuple[list[object], list[str]]:
             pass
     assert not blocked and result, f"the scan blocked on a {swap}"
     (outcome,) = result
-    titles = [m.title for m in post_metas(outcome)]  # type: ignore[arg-type]
+    titles = [m.title for m in all_metas(outcome)]  # type: ignore[arg-type]
     return titles, [f"{p.path}: {p.reason}" for p in outcome.problems]  # type: ignore[attr-defined]
 
 
@@ -213,6 +220,6 @@ def test_a_file_saved_over_after_the_listing_is_read(posts: Path) -> None:
 
 def test_followed_symlinks_inside_the_folder_still_open(posts: Path) -> None:
     (posts / "link.md").symlink_to(posts / "good.md")
-    result = scan(config(posts, follow_symlinks=True), NOW)
-    assert sorted(m.rel_path for m in post_metas(result)) == ["good.md", "link.md"]
+    result = scan_posts(config(posts, follow_symlinks=True), now=NOW)
+    assert sorted(m.rel_path for m in all_metas(result)) == ["good.md", "link.md"]
     assert result.problems == []

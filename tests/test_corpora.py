@@ -16,7 +16,7 @@ from dateutil import parser as dateutil_parser
 
 from feedbuilder.config import Config
 from feedbuilder.models import BuildReport, PostMeta
-from feedbuilder.pipeline import build, post_metas, scan
+from feedbuilder.pipeline import build, scan_posts
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 NAMES = ("Rock-Candy-Tea+RSSHUB-PAGE", "daichangya+hexo-blog")
@@ -58,7 +58,8 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         items_per_feed=5,  # every post is read; only feed-bound bodies (the slow part) are cleaned
     )
     report = build(config)
-    metas = {m.rel_path: m for m in post_metas(scan(config, dt.datetime.now(dt.UTC)))}
+    scanned = scan_posts(config)
+    metas = {m.rel_path: m for m in scanned.metas(scanned.refs)}
     return Built(root, output, report, metas)
 
 

@@ -159,7 +159,7 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("where", ["write", "replace", "mkstemp"])
+@pytest.mark.parametrize("where", ["write", "replace", "create"])
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_write_fault_leaves_previous_feeds_alone(
     site: tuple[Config, dict[str, bytes]],
@@ -183,8 +183,8 @@ def test_write_fault_leaves_previous_feeds_alone(
         real = os.replace
         monkeypatch.setattr(writer.os, "replace", failing)
     else:
-        real = writer.tempfile.mkstemp
-        monkeypatch.setattr(writer.tempfile, "mkstemp", failing)
+        real = os.open
+        monkeypatch.setattr(writer.os, "open", failing)
     with pytest.raises(writer.OutputError) as raised:
         build(config)
     expected = {"ENOSPC": "no space left", "EACCES": "permission denied", "EROFS": "permission"}
@@ -297,3 +297,125 @@ def test_stale_category_feeds_removed_only_after_the_new_set_and_only_ours(
     assert not any((out / name).exists() for name in cat2)
     assert (out / "feeds" / "category" / "hand-made.xml").read_text() == "<rss/>"
     assert (out / "robots.txt").read_text() == "User-agent: *"
+
+
+# Killed while its process pools run: a worker never outlives the build, nothing stays locked.
+
+POOLED = 2500  # over the scan's pool size (2000): the scan, the cleaning and rendering pool
+STOPS = {signal.SIGTERM: 143, signal.SIGINT: 130, signal.SIGHUP: 129}
+
+
+@pytest.fixture(scope="module")
+def pooled_site(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, dict[str, bytes]]]:
+    """Posts big enough for every pool, in two versions, and each version's output."""
+    root = tmp_path_factory.mktemp("pooled")
+    refs = {}
+    for version in ("v1", "v2"):
+        write_posts(root / f"posts-{version}", POOLED, version, categories=40)
+        done = run("build", "--posts", f"posts-{version}", "--output", f"ref-{version}", cwd=root)
+        assert done.returncode == 0, done.stderr
+        refs[version] = feed_files(root / f"ref-{version}")
+    return root, refs
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie left for an init that does not reap is dead enough)."""
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize(
+    ("signum", "whom"),
+    [
+        (signal.SIGKILL, "main"),  # an OOM kill, or kill -9 of the PID cron knows
+        (signal.SIGKILL, "group"),
+        (signal.SIGTERM, "main"),  # timeout, a cron wrapper
+        (signal.SIGTERM, "group"),  # systemd stopping the unit
+        (signal.SIGINT, "main"),
+        (signal.SIGINT, "group"),  # Ctrl-C in a terminal
+        (signal.SIGHUP, "main"),
+        (signal.SIGHUP, "group"),  # the terminal closed
+    ],
+)
+def test_a_killed_build_leaves_no_worker_no_lock_and_whole_feeds(
+    pooled_site: tuple[Path, dict[str, dict[str, bytes]]], signum: int, whom: str
+) -> None:
+    root, refs = pooled_site
+    out = root / f"out-{signum}-{whom}"
+    shutil.copytree(root / "ref-v1", out)  # the last build's feeds, and its cache
+    rng = random.Random(f"{signum}{whom}")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "feedbuilder",
+            "build",
+            "--posts",
+            "posts-v2",
+            "--output",
+            out.name,
+            "--site-url",
+            SITE,
+        ],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,  # as cron captures it: held open by a stray worker, it blocks
+        start_new_session=True,
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        workers = children(process.pid)
+        time.sleep(0.005)
+    assert workers, f"no pool started: {process.poll()} {process.communicate()[1]!r}"
+    pause = time.monotonic() + rng.uniform(0, 1.5)  # into the scan, cleaning or render pool
+    while time.monotonic() < pause and process.poll() is None:
+        workers |= children(process.pid)
+        time.sleep(0.005)
+    sent = time.monotonic()
+    (os.killpg if whom == "group" else os.kill)(process.pid, signum)
+    _, stderr = process.communicate(timeout=3)  # no worker holds the pipe
+    stopped = time.monotonic() - sent
+    while any(alive(pid) for pid in workers) and time.monotonic() - sent < 5:
+        time.sleep(0.01)
+    assert not any(alive(pid) for pid in workers), "a worker outlived the build"
+    assert time.monotonic() - sent < 2.5
+    if process.returncode == 0:  # it had finished: nothing to check but the next build
+        assert signum != signal.SIGKILL or whom == "main"
+    elif signum == signal.SIGKILL:
+        assert process.returncode == -signal.SIGKILL
+    else:
+        assert process.returncode == STOPS[signal.Signals(signum)], stderr
+        assert stopped < 2
+        assert b"Traceback" not in stderr
+        assert stderr.decode().strip() == f"feedbuilder: stopped by {signal.Signals(signum).name}"
+        assert list(out.rglob(".*.tmp")) == []
+    with build_lock(out):  # free at once: no survivor holds it
+        pass
+    files = feed_files(out)
+    assert files.keys() == refs["v1"].keys()
+    for name, data in files.items():  # each file whole: the old one, or the new one
+        assert data in (refs["v1"][name], refs["v2"][name]), name
+    done = run("build", "--posts", "posts-v2", "--output", out.name, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert feed_files(out) == refs["v2"]
+    assert list(out.rglob(".*.tmp")) == []

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from feedbuilder.config import Config
 from feedbuilder.models import Severity
-from feedbuilder.pipeline import Scan, build, post_metas, scan
+from feedbuilder.pipeline import build, scan_posts
+from feedbuilder.stages.scan import Scan
 
-from .conftest import make_post
+from .conftest import all_metas, make_post
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -21,7 +22,7 @@ def config(posts: Path, **changes: object) -> Config:
 
 def one_post(tmp_path: Path, front_matter: str, **changes: object) -> Scan:
     make_post(tmp_path / "posts", "post.md", f"title: T\ndate: 2022-01-02\n{front_matter}")
-    return scan(config(tmp_path / "posts", **changes), NOW)
+    return scan_posts(config(tmp_path / "posts", **changes), now=NOW)
 
 
 def reasons(result: Scan) -> list[str]:
@@ -31,12 +32,12 @@ def reasons(result: Scan) -> list[str]:
 
 def test_an_id_with_a_dangerous_scheme_is_replaced_by_the_link(tmp_path: Path) -> None:
     result = one_post(tmp_path, "id: javascript:alert(1)")
-    (meta,) = post_metas(result)
+    (meta,) = all_metas(result)
     assert meta.id == meta.link == "https://e.com/2022/01/02/post/"
     assert reasons(result) == [
         "post.md: id: the scheme 'javascript:' is not fit for an id; using the link"
     ]
-    build(config(tmp_path / "posts"), NOW)
+    build(config(tmp_path / "posts"), now=NOW)
     for path in (tmp_path / "out" / "feeds").rglob("*.*"):
         assert "javascript" not in path.read_text(encoding="utf-8").lower(), path
 
@@ -47,5 +48,5 @@ def test_ids_fit_for_ids_are_kept(tmp_path: Path) -> None:
         "tag:e.com,2021:1",
         "42",
     ):
-        (meta,) = post_metas(one_post(tmp_path, f"guid: '{value}'"))
+        (meta,) = all_metas(one_post(tmp_path, f"guid: '{value}'"))
         assert meta.id == value

@@ -19,9 +19,9 @@ from feedbuilder.collect.frontmatter import (
 )
 from feedbuilder.collect.lenient import MAX_NESTING
 from feedbuilder.config import Config
-from feedbuilder.pipeline import post_metas, scan
+from feedbuilder.pipeline import scan_posts
 
-from .conftest import make_post
+from .conftest import all_metas, make_post
 
 _NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -47,8 +47,8 @@ cover:
   alt: a cover
 """,
     )
-    result = scan(Config(posts_dir=tmp_path, site_url="https://example.com/"), _NOW)
-    (meta,) = post_metas(result)
+    result = scan_posts(Config(posts_dir=tmp_path, site_url="https://example.com/"), now=_NOW)
+    (meta,) = all_metas(result)
     assert meta.title == "It's the end of the world"
     assert meta.tags == ("One", "Two")
     assert meta.categories == (("News", "Anime"),)  # Hexo: a list is one hierarchy
@@ -119,8 +119,8 @@ def test_a_line_it_cannot_read_is_reported_and_the_rest_lands(tmp_path: Path) ->
         "  stray: indented line before any key\ntitle: 'It's kept'\ndate: 2022-01-02\n"
         "tags:\n  just text\n  - a\ncategories: [A, [B\nthumbnail: 'never closed",
     )
-    result = scan(Config(posts_dir=tmp_path, site_url="https://example.com/"), _NOW)
-    (meta,) = post_metas(result)
+    result = scan_posts(Config(posts_dir=tmp_path, site_url="https://example.com/"), now=_NOW)
+    (meta,) = all_metas(result)
     assert meta.title == "It's kept"
     assert meta.categories == (("A",), ("B",))
     problems = [(p.line, p.reason) for p in result.problems]

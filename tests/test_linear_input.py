@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from feedbuilder.collect.frontmatter import FrontMatterError, simple_yaml, split_post
+from feedbuilder.feeds.slugs import base_slug
 from feedbuilder.models import Problem
-from feedbuilder.normalise.categories import base_slug, parse_categories, parse_tags
+from feedbuilder.normalise.categories import parse_categories, parse_tags
 from feedbuilder.normalise.dates import DateError, parse_date
 from feedbuilder.normalise.thumbnails import thumbnail_from_metadata
 from feedbuilder.normalise.urls import BadURL, absolute_http_url, to_uri, unfit_id_scheme

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from feedbuilder.category_list import display_width
 from feedbuilder.cli import main
-from feedbuilder.listing import display_width
 
 from .sitecorpus import CATEGORY_NAMES, POSTS, write_posts
 

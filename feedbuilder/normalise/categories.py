@@ -1,15 +1,10 @@
-"""Categories: hierarchies from front matter, and file-safe, unique slugs for their feeds."""
+"""Categories and tags as front matter gives them (their feeds' slugs: :mod:`..feeds.slugs`)."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from slugify import slugify
-
-from ..models import Category
 from .text import clean_text
 
 MAX_DEPTH = 8
@@ -18,12 +13,6 @@ MAX_DEPTH = 8
 # 9 tags at most in the corpora).
 MAX_CATEGORIES = 100
 MAX_TAGS = 100
-MAX_SLUG_LENGTH = 80
-_SAFE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Device names Windows reserves whatever the extension: `con.rss.xml` cannot be created there.
-_RESERVED_SLUGS = frozenset(
-    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-)
 
 
 class CategoryError(ValueError):
@@ -110,45 +99,3 @@ def parse_tags(value: Any, warn: Callable[[str], None]) -> tuple[str, ...]:
                 break
             tags[name] = None
     return tuple(tags)
-
-
-def base_slug(name: str, category_map: Mapping[str, str]) -> str:
-    """The slug a name would like: the mapped one, else its transliteration, else a hash."""
-    slug = slugify(category_map.get(name, name), max_length=MAX_SLUG_LENGTH)
-    if not _SAFE_SLUG.match(slug):
-        slug = "category-" + hashlib.sha1(name.encode()).hexdigest()[:8]
-    elif slug in _RESERVED_SLUGS:
-        slug = "category-" + slug
-    return slug
-
-
-def assign_slugs(names: Iterable[str], category_map: Mapping[str, str]) -> dict[str, str]:
-    """Give every name a distinct slug, deterministically whatever the input order.
-
-    Names that slug alike are sorted; the first keeps the plain slug, the others get a short
-    hash of their own name appended, so a slug depends only on the names that collide with it.
-    """
-    by_slug: dict[str, list[str]] = {}
-    for name in sorted(set(names)):
-        by_slug.setdefault(base_slug(name, category_map), []).append(name)
-    slugs: dict[str, str] = {}
-    for slug, group in by_slug.items():
-        slugs[group[0]] = slug
-        for name in group[1:]:
-            slugs[name] = f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
-    return slugs
-
-
-def build_categories(
-    paths: Iterable[tuple[str, ...]], category_map: Mapping[str, str]
-) -> dict[str, Category]:
-    """Every category named in ``paths`` with its slug and the hierarchy paths leading to it."""
-    parents: dict[str, set[tuple[str, ...]]] = {}
-    for path in paths:
-        for depth, name in enumerate(path):
-            parents.setdefault(name, set()).add(path[:depth])
-    slugs = assign_slugs(parents, category_map)
-    return {
-        name: Category(name, slugs[name], tuple(sorted(p for p in parents[name] if p)))
-        for name in sorted(parents)
-    }

@@ -14,22 +14,17 @@ import errno
 import fcntl
 import json
 import os
-import tempfile
+import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..errors import LockedError as LockedError  # where callers have always found them
+from ..errors import OutputError as OutputError
+
 MANIFEST_NAME = ".feedbuilder-manifest.json"
 LOCK_NAME = ".feedbuilder.lock"
-
-
-class OutputError(Exception):
-    """The output dir cannot be written; nothing already there was damaged."""
-
-
-class LockedError(Exception):
-    """Another build holds the output dir's lock."""
 
 
 def safe_target(root: Path, rel_path: str) -> Path:
@@ -44,19 +39,24 @@ def safe_target(root: Path, rel_path: str) -> Path:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write via a temporary file in the same dir, fsync, rename over the old file."""
+    """Write via a temporary file in the same dir, fsync, rename over the old file.
+
+    The temporary's name is known before the file exists, so however the write ends (an
+    error, a signal raised as an exception) it is removed.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
     try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
+            os.unlink(temporary)
         raise
     _fsync_dir(target.parent)
 
@@ -95,11 +95,7 @@ class OutputDir:
         """Write one file unless its bytes are already there; returns whether it was written."""
         target = safe_target(self.root, rel_path)
         try:
-            if (
-                target.is_file()
-                and target.stat().st_size == len(data)
-                and target.read_bytes() == data
-            ):
+            if _same_bytes(target, data):
                 self.unchanged.append(rel_path)
                 return False
             write_atomic(target, data)
@@ -107,6 +103,18 @@ class OutputDir:
             raise OutputError(_describe(exc, target)) from exc
         self.written.append(rel_path)
         return True
+
+    def stats(self, rel_paths: Iterable[str]) -> dict[str, tuple[int, int] | None]:
+        """Each file's (size, mtime_ns) as it is now; None for one that is gone."""
+        found: dict[str, tuple[int, int] | None] = {}
+        for rel_path in rel_paths:
+            try:
+                info = os.stat(self.root / rel_path)
+            except (OSError, ValueError):
+                found[rel_path] = None
+            else:
+                found[rel_path] = (info.st_size, info.st_mtime_ns)
+        return found
 
     def keep(self, rel_path: str) -> None:
         """Count a file known (from the build cache) to be current as written, unread."""

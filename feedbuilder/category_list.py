@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from .config import Config
 from .feeds.plan import plan_feeds
-from .pipeline import scan
+from .pipeline import scan_posts
+from .pool import Workers
 from .site.catalog import FeedEntry, catalog
 
 COLUMNS = ("name", "slug", "hierarchy", "posts", "newest")
 
 
-def list_categories(config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
-    """One record per category (front matter only: no body is read)."""
-    result = scan(config, now or datetime.now(UTC))
-    specs, _ = plan_feeds(result.refs, config.replace(tag_feeds=False))
-    return [_record(entry, config) for entry in catalog(specs).categories]
+def list_categories(
+    config: Config, *, now: datetime | None = None, workers: Workers | None = None
+) -> list[dict[str, Any]]:
+    """One record per category (front matter only: no body is read).
+
+    Raises:
+        ConfigError: the posts folder is missing.
+    """
+    result = scan_posts(config, now=now, workers=workers)
+    plan = plan_feeds(result.index(config.order_by), config.replace(tag_feeds=False))
+    return [_record(entry, config) for entry in catalog(plan.specs).categories]
 
 
 def _record(entry: FeedEntry, config: Config) -> dict[str, Any]:

@@ -1,0 +1,112 @@
+"""The usable posts as planning asks about them: which categories and tags exist, and the
+newest posts of each feed with its count.
+
+:class:`PostIndex` is all planning sees of the posts, so the answers can come from wherever
+the posts are: :class:`MemoryIndex` holds every :class:`~.models.PostRef`; an index backed by
+the cache's SQLite (``ORDER BY published DESC LIMIT n`` per feed) could answer the same
+without holding them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+from ..models import PostRef
+
+
+def newest_first_key(ref: PostRef) -> tuple[int, str]:
+    """Sort key: newest published first, ties broken by id so order never depends on input."""
+    return (-ref.published, ref.id)
+
+
+def newest_updated_key(ref: PostRef) -> tuple[int, str]:
+    """Sort key for ``order_by = "-updated"``: newest update first, ties as above."""
+    return (-ref.updated * 2**64 - ref.published, ref.id)  # (-updated, -published) as one int
+
+
+ORDERS: dict[str, Callable[[PostRef], tuple[int, str]]] = {
+    "-date": newest_first_key,
+    "-updated": newest_updated_key,
+}
+
+
+class FeedPosts(NamedTuple):
+    """A feed's first posts (in the site's order, at most the limit asked), how many it has,
+    and its newest publication date (a feed's date even when it is ordered by updates)."""
+
+    newest: list[PostRef]
+    total: int  # every post of the feed, not just the newest
+    published: datetime | None = None
+
+
+class PostIndex(Protocol):
+    """The questions planning asks about the usable posts."""
+
+    def category_paths(self) -> Iterable[tuple[str, ...]]:
+        """Every category hierarchy some post names (each at least once)."""
+        ...
+
+    def tags(self) -> Iterable[str]:
+        """Every tag some post names (each at least once)."""
+        ...
+
+    def feed_posts(
+        self, limit: int, *, category: str | None = None, tag: str | None = None
+    ) -> FeedPosts:
+        """The first ``limit`` (0: all) posts of every post (no category or tag), of a
+        category (at any level of a post's hierarchies) or of a tag."""
+        ...
+
+
+class MemoryIndex:
+    """A :class:`PostIndex` over refs held in memory: sorted once, each category's and
+    tag's members found in one pass when first asked for."""
+
+    def __init__(self, refs: Iterable[PostRef], order_by: str = "-date") -> None:
+        self._by_date = order_by == "-date"
+        self._refs = sorted(refs, key=ORDERS[order_by])  # every member list is then in order
+        # Posts share a few hundred category sets: each is looked at once, not once per post.
+        self._names = {ref.categories: ref.category_names() for ref in self._refs}
+        self._categories: dict[str, list[PostRef]] | None = None
+        self._tags: dict[str, list[PostRef]] | None = None
+
+    def category_paths(self) -> Iterable[tuple[str, ...]]:
+        return (path for paths in self._names for path in paths)
+
+    def tags(self) -> Iterable[str]:
+        return self._tag_members()
+
+    def feed_posts(
+        self, limit: int, *, category: str | None = None, tag: str | None = None
+    ) -> FeedPosts:
+        if category is not None:
+            members = self._category_members().get(category, [])
+        elif tag is not None:
+            members = self._tag_members().get(tag, [])
+        else:
+            members = self._refs
+        return FeedPosts(members[: limit or None], len(members), self._published(members))
+
+    def _published(self, members: list[PostRef]) -> datetime | None:
+        """The newest publication date: the first member's when the order is by date."""
+        if not members:
+            return None
+        return (members[0] if self._by_date else min(members, key=newest_first_key)).published_at()
+
+    def _category_members(self) -> dict[str, list[PostRef]]:
+        if self._categories is None:
+            self._categories = {}
+            for ref in self._refs:
+                for name in self._names[ref.categories]:
+                    self._categories.setdefault(name, []).append(ref)
+        return self._categories
+
+    def _tag_members(self) -> dict[str, list[PostRef]]:
+        if self._tags is None:
+            self._tags = {}
+            for ref in self._refs:
+                for tag in ref.tags:
+                    self._tags.setdefault(tag, []).append(ref)
+        return self._tags

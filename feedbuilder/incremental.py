@@ -1,0 +1,115 @@
+"""What a build may take from the last one's records instead of doing the work again.
+
+Decisions only: :class:`Decider` is given the records (from the cache) and the state of the
+files (from the listing and the output dir) and answers; the I/O that acts on its answers is
+in the stages. lemon24/reader's update ``Decider`` is the model.
+
+Every decision uses the build's one clock, ``now``: a file modified within :data:`DOUBT_NS`
+of it may change again within the same mtime tick, so it is never trusted from the cache;
+a post skipped as future is looked at again once it is due.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from .cache import FeedRecord, FileKey, Output, Snapshot, problems_to_json
+from .collect.files import PostFile
+from .models import FeedSpec, PostMeta, Problem, Thumbnail, epoch_micros, zone_key
+
+DOUBT_NS = 2_000_000_000
+
+Stats = Mapping[str, tuple[int, int] | None]  # an output's (size, mtime_ns) now; None: gone
+
+
+@dataclass(frozen=True)
+class Decider:
+    """The build's answers to "is this still as it was?", all at the clock ``now``."""
+
+    now: datetime
+
+    @cached_property
+    def doubt_after_ns(self) -> int:
+        """Files modified at or after this (epoch ns) are too new to trust."""
+        return epoch_micros(self.now) * 1000 - DOUBT_NS
+
+    def file_key(self, file: PostFile) -> FileKey:
+        """The key a file's cached records are stored under: an mtime that never matches
+        for a file too new to trust."""
+        trusted = file.mtime_ns < self.doubt_after_ns
+        return file.rel_path, file.size, (file.mtime_ns if trusted else -1)
+
+    def listing_key(self, files: Sequence[PostFile], problems: Iterable[Problem]) -> str | None:
+        """A hash of every post file's path, size and mtime (and the listing's problems);
+        None when a file is too new to trust, so no build can be skipped on it."""
+        doubt_after = self.doubt_after_ns
+        digest = hashlib.sha256()
+        for file in files:
+            if file.mtime_ns >= doubt_after:
+                return None
+            digest.update(f"{file.rel_path}\0{file.size}\0{file.mtime_ns}\n".encode())
+        digest.update(problems_to_json(list(problems)).encode())
+        return digest.hexdigest()
+
+    def build_unchanged(self, last: Snapshot | None, listing_key: str | None, now: Stats) -> bool:
+        """Whether nothing the last build depended on changed: not a post file, not an output
+        (the config and version are in the cache's stamp), and no skipped future post is due.
+        """
+        if last is None or listing_key is None or last.listing != listing_key:
+            return False
+        if last.due is not None and self.now.timestamp() >= last.due:
+            return False
+        return outputs_intact(last.outputs, now)
+
+    def feed_unchanged(self, last: FeedRecord | None, fingerprint: str, now: Stats) -> bool:
+        """Whether a feed's inputs are those it was last written from, and its files are
+        still there as written."""
+        return (
+            last is not None
+            and last.fingerprint == fingerprint
+            and outputs_intact(last.outputs, now)
+        )
+
+
+def outputs_intact(recorded: Iterable[Output], now: Stats) -> bool:
+    """Whether every output is still there with the size and mtime it was written with."""
+    return all(now.get(rel_path) == (size, mtime_ns) for rel_path, size, mtime_ns in recorded)
+
+
+def post_fingerprint(meta: PostMeta, file: PostFile) -> str:
+    """A hash of everything a post's entries depend on: every field of its metadata, and its
+    file's size and mtime (the body's stand-in)."""
+    data = [[_value(getattr(meta, f.name)) for f in _META_FIELDS], file.size, file.mtime_ns]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+def feed_fingerprint(spec: FeedSpec, posts: Sequence[str]) -> str:
+    """A hash of everything a feed's bytes depend on but the config and version (the cache's
+    stamp): its spec, and its posts' fingerprints in order."""
+    category = spec.category
+    data = [
+        spec.key,
+        spec.title,
+        spec.description,
+        None if category is None else [category.name, category.slug, category.parents],
+        list(posts),
+    ]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+_META_FIELDS = dataclasses.fields(PostMeta)  # every one, so a field added later counts too
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return [epoch_micros(value), zone_key(value)]
+    if isinstance(value, Thumbnail):
+        return [value.url, value.mime_type]
+    return value

@@ -1,0 +1,79 @@
+"""Stage three: decide the feeds and the newest posts each holds (:mod:`..feeds.plan`), then,
+with a cache, which of them are unchanged since the last build and need not be rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..cache import Cache, FeedRecord
+from ..collect.files import PostFile
+from ..config import Config
+from ..feeds.plan import FeedPlan, plan_feeds
+from ..incremental import Decider, feed_fingerprint, post_fingerprint
+from ..models import FeedSpec, PostMeta
+from ..output.writer import OutputDir
+from ..progress import stage
+from .scan import Scan
+
+
+@dataclass
+class Planned:
+    """The feed plan, the metadata of every feed-bound post (by id), and the feeds the last
+    build left current (by key) with every feed's input fingerprint."""
+
+    feeds: FeedPlan
+    metas: dict[str, PostMeta]
+    kept: dict[str, FeedRecord] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def todo(self) -> list[FeedSpec]:
+        """The feeds to render."""
+        return [spec for spec in self.feeds.specs if spec.key not in self.kept]
+
+    def needed(self) -> list[PostMeta]:
+        """The posts of the feeds to render, each once."""
+        ids = dict.fromkeys(post_id for spec in self.todo for post_id in spec.post_ids)
+        return [self.metas[post_id] for post_id in ids]
+
+
+def plan(
+    scan: Scan,
+    config: Config,
+    decider: Decider,
+    cache: Cache | None = None,
+    output: OutputDir | None = None,
+) -> Planned:
+    """The feeds of ``scan``'s posts; with a ``cache`` (and the ``output`` it describes),
+    those left as the last build wrote them.
+
+    Raises:
+        CacheError: the cache failed (the build then runs without it).
+    """
+    with stage("plan"):
+        feeds = plan_feeds(scan.index(config.order_by), config)
+        bound = list(feeds.posts.values())
+        planned = Planned(feeds, dict(zip(feeds.posts, scan.metas(bound), strict=True)))
+        if cache is not None and output is not None:
+            _keep_unchanged(planned, scan.files, decider, cache, output)
+    return planned
+
+
+def _keep_unchanged(
+    planned: Planned,
+    files: Mapping[str, PostFile],
+    decider: Decider,
+    cache: Cache,
+    output: OutputDir,
+) -> None:
+    records = cache.feeds()
+    stats = output.stats(path for r in records.values() for path, _, _ in r.outputs)
+    posts = {i: post_fingerprint(m, files[m.rel_path]) for i, m in planned.metas.items()}
+    for spec in planned.feeds.specs:
+        fingerprint = feed_fingerprint(spec, [posts[post_id] for post_id in spec.post_ids])
+        planned.fingerprints[spec.key] = fingerprint
+        record = records.get(spec.key)
+        if decider.feed_unchanged(record, fingerprint, stats):
+            assert record is not None
+            planned.kept[spec.key] = record
