@@ -29,19 +29,22 @@ def clean(body: str, fmt: str, tags: TagContext | None = None) -> str:
 
 
 def shown_code(html: str) -> list[str]:
-    """Each <pre>'s text as a reader shows it (lxml keeps the newline browsers drop)."""
+    """Each <pre>'s text as a reader shows it (lxml keeps the newlines browsers drop: one
+    right after <pre>, and the one that ends the last line)."""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     texts = []
     for pre in root.iter("pre"):
         text = pre.text_content()
         if pre.text and pre.text.startswith("\n"):
             text = text[1:]
-        texts.append(text)
+        texts.append(text.removesuffix("\n"))
     return texts
 
 
 def browser_text(pre_text: str) -> str:
-    return pre_text[1:] if pre_text.startswith("\n") else pre_text
+    """What a browser shows of a <pre>'s text: not a newline right after <pre>, nor the one
+    that ends the last line."""
+    return (pre_text[1:] if pre_text.startswith("\n") else pre_text).removesuffix("\n")
 
 
 @settings(max_examples=150, deadline=None)
@@ -60,7 +63,7 @@ def test_indented_code_is_byte_identical(lines: list[str]) -> None:
     # CommonMark: an indented block neither starts nor ends with a blank line.
     lines = ["a" + lines[0], *lines[1:-1], lines[-1] + "b"] if len(lines) > 1 else ["a"]
     body = "\n".join("    " + line for line in lines)
-    assert shown_code(clean(body + "\n\nAfter.\n", "markdown")) == ["\n".join(lines) + "\n"]
+    assert shown_code(clean(body + "\n\nAfter.\n", "markdown")) == ["\n".join(lines)]
 
 
 @settings(max_examples=150, deadline=None)
@@ -69,7 +72,7 @@ def test_html_pre_and_code_are_byte_identical(lines: list[str], fmt: str) -> Non
     code = "\n".join(lines)
     # In Markdown a <pre> block runs to its end tag, blank lines and all; a <p> would not.
     body = f"Intro.\n\n<pre>{escape(code)}</pre>\n\n<pre><code>{escape(code)}</code></pre>\n"
-    assert shown_code(clean(body, fmt)) == [browser_text(code), code]
+    assert shown_code(clean(body, fmt)) == [browser_text(code), code.removesuffix("\n")]
 
 
 @settings(max_examples=100, deadline=None)
@@ -78,7 +81,7 @@ def test_textarea_and_xmp_become_pre_with_the_same_text(lines: list[str]) -> Non
     code = "\n".join(lines).replace("</", "<")  # xmp's text cannot hold its end tag
     body = f"<p>x</p><textarea rows=3>{escape(code)}</textarea><xmp>{code}</xmp>"
     html = clean(body, "html")
-    assert shown_code(html) == [browser_text(code), code]
+    assert shown_code(html) == [browser_text(code), code.removesuffix("\n")]
     assert "<textarea" not in html and "<xmp" not in html
 
 
@@ -132,3 +135,12 @@ def test_fence_caption_is_a_figure() -> None:
     assert figure.findtext("figcaption/span") == "Title here"
     assert figure.find("figcaption/a").get("href") == "https://example.org/src"
     assert shown_code(html) == ["x < y"]
+
+
+def test_a_blank_line_ending_a_fence_is_shown_as_hexo_shows_it() -> None:
+    # Hexo shows a last empty line of the code; a <pre> shows it only before a final newline.
+    body = "```java\nfoo();\n\n```\n\n    bar();\n"
+    assert shown_code(clean(body, "markdown", TagContext(strip_code_indent=True))) == [
+        "foo();\n",
+        "bar();",
+    ]

@@ -34,10 +34,10 @@ MODULES = hexo_modules()
 pytestmark = pytest.mark.skipif(MODULES is None, reason="node with Hexo 8 is not installed")
 
 MATCH = 0.99  # links, published instants, categories and tags (issue 9)
-# Code blocks and prose are the content branch's (issue 9 item 3); these floors are today's
-# figures, to be raised to MATCH once it lands.
-CODE_FLOOR = 0.0
-PROSE_FLOOR = 0.9
+# Code blocks (line for line) and prose (closeness >= 0.9), by site: today's figures less a
+# little. daichangya: 475 of 484 posts with code and 726 of 736 of prose match. posts/: of its
+# two posts with code, the seed's scraper junk is removed on purpose; 17 of 18 proses match.
+FLOORS = {"daichangya": (0.97, 0.97), "posts": (0.5, 0.94)}
 
 
 @pytest.fixture(scope="module", params=list(SITES))
@@ -56,8 +56,9 @@ def test_feedbuilder_gives_what_hexo_gives(figures: Figures) -> None:
     assert figures.with_code > 0, report  # Hexo rendered (and highlighted) code blocks
     for name in ("link", "published", "terms"):
         assert figures.rate(name) >= MATCH, report
-    assert figures.rate("code") >= CODE_FLOOR, report
-    assert figures.rate("prose") >= PROSE_FLOOR, report
+    code_floor, prose_floor = FLOORS[figures.site.split("-")[0]]
+    assert figures.rate("code") >= code_floor, report
+    assert figures.rate("prose") >= prose_floor, report
 
 
 # --- every token, dates near DST, the machine's zone ---------------------------------------

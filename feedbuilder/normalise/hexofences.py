@@ -135,9 +135,11 @@ def _fence_caption(info: str) -> tuple[str, str]:
 
 
 def code_html(code: str, lang: str, caption_html: str = "") -> str:
-    """A code block as this renderer writes it: the language as ``class="language-x"``."""
+    """A code block as this renderer writes it: the language as ``class="language-x"``, and
+    the code ended by a newline, as CommonMark's are (Hexo shows each line of the code, a
+    last empty one too, which a ``<pre>`` shows only before a final newline)."""
     cls = f' class="language-{lang}"' if lang and _LANGUAGE.fullmatch(lang) else ""
-    block = f"<pre><code{cls}>{escape(code, quote=False)}</code></pre>"
+    block = f"<pre><code{cls}>{escape(code, quote=False)}\n</code></pre>"
     if caption_html:
         return f"<figure><figcaption>{caption_html}</figcaption>{block}</figure>"
     return block
