@@ -161,7 +161,12 @@ class Bench:
             max(written),
             load=loads,
         )
+        return self._add(row)
+
+    def _add(self, row: Row) -> Row:
+        """Keep ``row``, and show it on stderr now: a long run's rows so far are never lost."""
         self.rows.append(row)
+        print(table_row(row), file=sys.stderr, flush=True)
         return row
 
     def _killed(
@@ -177,8 +182,7 @@ class Bench:
         check = f"stopped: over {limit_mb:.0f} MB after {measured.seconds:.0f} s"
         row = Row(self.size, tool, step, measured.seconds, floor, measured.tree_mb, None, None)
         row.check, row.load = check, loads
-        self.rows.append(row)
-        return row
+        return self._add(row)
 
 
 def prepare_site(site: Path, posts: Path, extra_config: str) -> None:
@@ -264,24 +268,26 @@ def bench_size(
     return bench.rows
 
 
+def _mb(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
+
+
+def table_row(r: Row) -> str:
+    written = "" if r.written is None else str(r.written)
+    load = "/".join(f"{v:.1f}" for v in r.load)
+    return (
+        f"| {r.size:,} | {r.tool} | {r.step} | {r.seconds:.2f} | {r.seconds / r.floor:.2f} "
+        f"| {_mb(r.tree_mb)} | {_mb(r.largest_mb)} | {written} | {r.check} | {load} |"
+    )
+
+
 def table(rows: list[Row]) -> str:
-    lines = [
+    header = [
         "| posts | tool | step | seconds | × floor | peak MB, tree | largest process MB "
         "| files written | check | load |",
         "|---:|---|---|---:|---:|---:|---:|---:|---|---:|",
     ]
-
-    def mb(value: float | None) -> str:
-        return "" if value is None else f"{value:.0f}"
-
-    for r in rows:
-        written = "" if r.written is None else str(r.written)
-        load = "/".join(f"{v:.1f}" for v in r.load)
-        lines.append(
-            f"| {r.size:,} | {r.tool} | {r.step} | {r.seconds:.2f} | {r.seconds / r.floor:.2f} "
-            f"| {mb(r.tree_mb)} | {mb(r.largest_mb)} | {written} | {r.check} | {load} |"
-        )
-    return "\n".join(lines)
+    return "\n".join(header + [table_row(r) for r in rows])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
