@@ -26,11 +26,16 @@ CLI::
 from __future__ import annotations
 
 import argparse
+import itertools
+import multiprocessing
+import os
 import random
 import re
 import sys
 import time
 from calendar import timegm
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -38,7 +43,7 @@ from pathlib import Path
 POSTS_PER_FOLDER = 100
 """Number of posts per sub-folder."""
 
-POST_NAME_RE = re.compile(r"^(\d{6})_([0-9a-f]{16})\.txt$")
+POST_NAME_RE = re.compile(r"^(\d{6,})_([0-9a-f]{16})\.txt$")
 """File names written by this module."""
 
 DATE_START = timegm((2021, 1, 1, 0, 0, 0))
@@ -598,26 +603,44 @@ def _render_post(seed: int, idx: int, ts: int) -> _Post:
     return _Post(rel_path, "\n" + front + body)
 
 
-def _timestamps(seed: int, start_idx: int, count: int, taken: set[int] | None = None) -> list[int]:
-    """Draw distinct uniform timestamps in [2021-01-01, 2024-01-01) for posts ``start_idx``…"""
-    taken = set() if taken is None else taken
-    out: list[int] = []
+def _raw_timestamp(seed: int, idx: int) -> int:
+    """Post ``idx``'s timestamp before collisions are resolved."""
+    return DATE_START + _post_rng(seed, idx, "date").randrange(DATE_END - DATE_START)
+
+
+def _distinct(raw: Iterable[int], taken: set[int]) -> Iterator[int]:
+    """Each raw timestamp, bumped by one second until it is not taken (and then taken)."""
     span = DATE_END - DATE_START
-    for idx in range(start_idx, start_idx + count):
-        ts = DATE_START + _post_rng(seed, idx, "date").randrange(span)
+    for ts in raw:
         while ts in taken:  # bump collisions by one second, deterministically
             ts = DATE_START + (ts - DATE_START + 1) % span
         taken.add(ts)
-        out.append(ts)
-    return out
+        yield ts
+
+
+def _timestamps(seed: int, start_idx: int, count: int, taken: set[int] | None = None) -> list[int]:
+    """Draw distinct uniform timestamps in [2021-01-01, 2024-01-01) for posts ``start_idx``…"""
+    raw = (_raw_timestamp(seed, idx) for idx in range(start_idx, start_idx + count))
+    return list(_distinct(raw, set() if taken is None else taken))
 
 
 def _write(out_dir: Path, post: _Post) -> Path:
-    """Write ``post`` below ``out_dir`` as UTF-8 with ``\\n`` newlines."""
+    """Write ``post`` below ``out_dir`` as UTF-8 with ``\\n`` newlines, as a new file.
+
+    Never into an existing file: a benchmark's posts folder may hard-link a pristine corpus.
+    """
     path = out_dir / post.rel_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(post.text.encode("utf-8"))
+    with open(path, "xb") as handle:
+        handle.write(post.text.encode("utf-8"))
     return path
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Give ``path`` new contents in a new inode (renamed over it), leaving hard links alone."""
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
 
 
 def list_posts(out_dir: Path) -> list[Path]:
@@ -645,12 +668,54 @@ def _resolve_count(count: float, total: int) -> int:
 # --------------------------------------------------------------------------- public API
 
 
-def generate(out_dir: Path, n: int, seed: int = 0, overwrite: bool = False) -> None:
+PARALLEL_FROM = 5000
+"""Below this many posts, generating in one process is quicker than starting a pool."""
+CHUNK = 2000
+"""Posts per task when generating in a pool (20 folders)."""
+
+
+def _raw_chunk(seed: int, start: int, count: int) -> list[int]:
+    return [_raw_timestamp(seed, idx) for idx in range(start, start + count)]
+
+
+def _write_chunk(out_dir: Path, seed: int, start: int, timestamps: list[int]) -> int:
+    for offset, ts in enumerate(timestamps):
+        _write(out_dir, _render_post(seed, start + offset, ts))
+    return len(timestamps)
+
+
+def _chunks(n: int, chunk: int) -> list[tuple[int, int]]:
+    return [(start, min(chunk, n - start)) for start in range(0, n, chunk)]
+
+
+def generate_in_pool(out_dir: Path, n: int, seed: int, workers: int, chunk: int = CHUNK) -> None:
+    """The same files as one process writes, on every core: timestamps are drawn in the pool,
+    made distinct here in post order, then each chunk is rendered and written by a worker as
+    soon as its timestamps are known (nothing but the timestamps is ever held)."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunks = _chunks(n, chunk)
+    taken: set[int] = set()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        raws = pool.map(_raw_chunk, itertools.repeat(seed), *zip(*chunks, strict=True))
+        writes = [
+            pool.submit(_write_chunk, out_dir, seed, start, list(_distinct(raw, taken)))
+            for (start, _), raw in zip(chunks, raws, strict=True)
+        ]
+        written = sum(future.result() for future in writes)
+    if written != n:
+        raise RuntimeError(f"wrote {written} posts, expected {n}")
+
+
+def generate(
+    out_dir: Path, n: int, seed: int = 0, overwrite: bool = False, workers: int | None = None
+) -> None:
     """Write ``n`` posts to ``out_dir`` (``NNNN/NNNNNN_<hex>.txt``, 100 per folder).
 
-    Same ``(n, seed)`` → byte-identical files.  Refuses to write into a folder that
-    already holds posts unless ``overwrite`` is true, in which case only files named
-    like generated posts are removed first.
+    Same ``(n, seed)`` → byte-identical files, whatever ``workers`` (default: every core, from
+    :data:`PARALLEL_FROM` posts).  Refuses to write into a folder that already holds posts
+    unless ``overwrite`` is true, in which case only files named like generated posts are
+    removed first.
     """
     out_dir = Path(out_dir)
     existing = list_posts(out_dir) if out_dir.exists() else []
@@ -662,6 +727,10 @@ def generate(out_dir: Path, n: int, seed: int = 0, overwrite: bool = False) -> N
         for path in existing:
             path.unlink()
     out_dir.mkdir(parents=True, exist_ok=True)
+    workers = workers or len(os.sched_getaffinity(0))
+    if workers > 1 and n >= PARALLEL_FROM:
+        generate_in_pool(out_dir, n, seed, workers)
+        return
     for idx, ts in enumerate(_timestamps(seed, 0, n)):
         _write(out_dir, _render_post(seed, idx, ts))
 
@@ -740,7 +809,7 @@ def edit_posts(out_dir: Path, count: float, seed: int = 2) -> list[Path]:
         new = _edit_text(old, _post_rng(seed, idx, "edit"))
         if len(new.encode("utf-8")) == len(old.encode("utf-8")):
             new = new.replace("</div>\n            ", "<!-- 更新 -->\n</div>\n            ")
-        path.write_bytes(new.encode("utf-8"))
+        _replace(path, new.encode("utf-8"))
     return chosen
 
 
