@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     log.addHandler(StageSnapshots(args.top, "traceback" if args.frames > 1 else "lineno"))
     log.setLevel(logging.INFO)
     started = time.perf_counter()
-    result = build(load_config(), use_cache=not args.no_cache)
+    result = build(load_config(), cache=not args.no_cache, tune_gc=True)
     peak = tracemalloc.get_traced_memory()[1]
     print(
         f"\nbuilt in {time.perf_counter() - started:.1f} s (traced): {result.posts_read} posts; "
