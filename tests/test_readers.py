@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +50,14 @@ class Served:
             match = LOG_LINE.search(line)
             if match:
                 self.log.append((match.group(1), int(match.group(2))))
+
+    def logged(self, count: int, timeout: float = 20) -> list[tuple[str, int]]:
+        """The access log once it holds ``count`` requests: the server logs each request
+        after answering it, so the client can be done before its last line is read here."""
+        deadline = time.monotonic() + timeout
+        while len(self.log) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return list(self.log)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -99,7 +108,7 @@ def test_reader_follows_every_format_through_changes_and_gets_304s(
         # keeps a feed's old ETag when a new version brought it nothing new, e.g. a deletion)
         served.log.clear()
         reader.update_feeds(scheduled=False)  # every feed, now
-        polled = dict(served.log)
+        polled = dict(served.logged(len(paths)))
         assert sorted(polled) == sorted("/" + p for p in paths)
         assert set(polled.values()) == {304}, {p: s for p, s in polled.items() if s != 304}
 
@@ -152,4 +161,4 @@ def test_newsboat_reloads_rss_and_atom_with_no_error(
     assert sorted(titles) == sorted(served.url + p for p in paths) and all(titles.values())
     # newsboat keeps one item per guid across feeds: each post once, whichever feed had it first
     assert len(guids) == len(list((tmp_path / "posts").glob("*.md")))
-    assert {status for _, status in served.log} == {200}
+    assert {status for _, status in served.logged(len(paths))} == {200}
