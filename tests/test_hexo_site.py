@@ -66,6 +66,15 @@ def test_a_hexo_root_gives_every_setting(site: Path) -> None:
     )
 
 
+def test_the_sites_favicon_is_the_feeds_icon_when_the_feed_names_none(site: Path) -> None:
+    path = site / "_config.yml"
+    text = re.sub(r"^  icon: .*\n", "", path.read_text(encoding="utf-8"), flags=re.M)
+    path.write_text(text + "favicon: /img/favicon.png\n", encoding="utf-8")
+    settings = load_settings(cwd=site)
+    assert settings.config.icon == "https://blog.example.com/sub/img/favicon.png"
+    assert settings.sources["icon"] == f"{path} (favicon)"
+
+
 def test_feedbuilder_config_and_command_line_win(site: Path) -> None:
     (site / "feedbuilder.toml").write_text('site_title = "Mine"\nitems_per_feed = 5\n')
     settings = load_settings(cwd=site, overrides={"items_per_feed": 7})

@@ -296,6 +296,11 @@ def site_settings(root: Path) -> SiteSettings:
     reader.set("hexo", "root, new_post_name, permalink_defaults, pretty_urls, …", rules)
     if isinstance(reader.get("feed"), dict):
         _feed_settings(reader, url, rules)
+    if "icon" not in reader.settings.values and reader.get("favicon"):
+        path = reader.convert("favicon", _text)  # the site's favicon, as many themes name it
+        reader.set(
+            "icon", "favicon", full_url_for(url, path, rules.trailing_index, rules.trailing_html)
+        )
     return reader.settings
 
 
