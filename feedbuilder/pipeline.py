@@ -128,7 +128,7 @@ def _build(
             cache,
             output,
             listing_key,
-            scanned.next_due,
+            _soonest(scanned.next_due, planned.feeds.expires),
             report,
             planned.kept,
             planned.fingerprints,
@@ -138,6 +138,12 @@ def _build(
         if warning is not None:
             report.problems.append(warning)
     return report
+
+
+def _soonest(*moments: datetime | None) -> datetime | None:
+    """When the output next changes with no input changing: a future post falls due, or a
+    post ages out of a ``max_age_days`` feed."""
+    return min((m for m in moments if m is not None), default=None)
 
 
 def _links(
