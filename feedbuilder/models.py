@@ -325,6 +325,19 @@ class FeedSpec:
     post_ids: tuple[str, ...]
     post_count: int = 0  # every post of the category, not just the newest ones in the feed
     newest: datetime | None = None
+    duplicates_merged: int = 0  # copies of its stories merged away (story dedupe fills it)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthAlert:
+    """A feed ``--fail-on`` can catch: ``kind`` is stale, shrink or oversize."""
+
+    kind: str
+    feed: str  # the feed's key
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.feed}: {self.kind}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -340,6 +353,7 @@ class BuildReport:
     files_scanned: int = 0  # post files read (the others' front matter came from the cache)
     bodies_cleaned: int = 0  # bodies cleaned (the other feed-bound ones came from the cache)
     problems: list[Problem] = field(default_factory=list)
+    alerts: list[HealthAlert] = field(default_factory=list)  # from health.json (any kind)
 
     @property
     def errors(self) -> list[Problem]:
