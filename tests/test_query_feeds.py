@@ -155,10 +155,14 @@ def test_match_is_linear_on_hostile_input() -> None:
         lambda n: "a" * n + "b",
         sizes=(20_000, 80_000, 320_000),
     )
+    for unit in ("<", "<a", "&#"):
+        assert_linear(
+            lambda text: searchable_text("", text),
+            lambda n, unit=unit: unit * n,  # type: ignore[misc]
+            sizes=(20_000, 80_000, 320_000),
+        )
     assert_linear(
-        lambda text: searchable_text("", text),
-        lambda n: "<" * n,
-        sizes=(20_000, 80_000, 320_000),
+        lambda text: searchable_text("", text), lambda n: "<" + "a" * n, (20_000, 80_000, 320_000)
     )
 
 

@@ -144,16 +144,16 @@ def compile_match(pattern: str, key: str = "match") -> Any:
         ) from None
 
 
-@lru_cache(maxsize=1)
-def _markup() -> Any:
-    """HTML tags, for the text ``match`` searches: by RE2 too, so hostile markup stays linear."""
-    return compile_match(r"<[^>]*>", "match")
+# An HTML tag, for the text ``match`` searches. No ``<`` inside, so each try stops at the next
+# one: linear on any input (``<[^>]*>`` would rescan to the end from every ``<`` of "<<<<…"),
+# and ten times faster than RE2's sub through Python.
+_MARKUP = re.compile(r"<[^<>]*>")
 
 
 def searchable_text(title: str, body: str) -> str:
     """What ``match`` searches: the title, then the body with its tags removed and its
     character references decoded."""
-    return f"{title}\n{html.unescape(_markup().sub(' ', body))}"
+    return f"{title}\n{html.unescape(_MARKUP.sub(' ', body))}"
 
 
 def memberships(
