@@ -229,6 +229,40 @@ def test_plan_asks_the_index_by_query_and_age() -> None:
     assert plan.expires == datetime.fromtimestamp(refs[1].published / 1e6, UTC) + timedelta(30)
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 100),
+            st.lists(st.sampled_from(["q", "r"]), unique=True),
+            st.booleans(),
+        ),
+        max_size=30,
+    ),
+    st.integers(0, 5),
+    st.none() | st.integers(0, 100),
+)
+def test_the_index_answers_queries_as_a_filter_would(
+    posts: list[tuple[int, list[str], bool]], limit: int, max_days: int | None
+) -> None:
+    refs = [
+        ref(days, tuple(sorted(queries)), held)._replace(id=f"id{i}")
+        for i, (days, queries, held) in enumerate(posts)
+    ]
+    since = None
+    if max_days is not None:
+        since = int((NOW - timedelta(days=max_days)).timestamp()) * 1_000_000
+    index = MemoryIndex(refs)
+    newest = sorted(refs, key=lambda r: (-r.published, r.id))
+    for query in ("q", "r"):
+        members = [
+            r for r in newest if query in r.queries and (since is None or r.published >= since)
+        ]
+        found = index.feed_posts(limit, query=query, published_since=since)
+        assert found.newest == members[: limit or None]
+        assert found.total == len(members)
+    assert index.feed_posts(0).newest == [r for r in newest if r.in_all]
+
+
 def test_no_query_no_query_feeds() -> None:
     plan = plan_feeds(MemoryIndex([ref(1), ref(2)]), make_config({}), NOW)
     assert [spec.key for spec in plan.specs] == ["all", "category/c"]
