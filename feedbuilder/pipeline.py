@@ -27,7 +27,7 @@ from .output.health import HEALTH_PATH, alerts, read_health
 from .output.writer import OutputDir, build_lock
 from .pool import Workers
 from .stages.bodies import load_posts, post_links
-from .stages.health import measure
+from .stages.health import keep_measured, measure
 from .stages.listing import Listing, list_posts, refuse_to_empty, require_posts_dir
 from .stages.plan import plan
 from .stages.remember import remember
@@ -108,12 +108,13 @@ def _build(
     with _gc_paused() if tune_gc else contextlib.nullcontext():
         scanned = scan(listing, config, decider, cache, workers)
     planned = plan(scanned, config, decider, cache, output)
+    previous = read_health(output.root)
+    keep_measured(planned, previous)
     needed = planned.needed()
     posts, cleaned, cleaning_problems = load_posts(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
-    previous = read_health(output.root)
     health = measure(planned, posts, rendered, config, previous)
     site = {**rendered.site, HEALTH_PATH: health.to_json()}
     written = write(rendered._replace(site=site), planned.kept, output)

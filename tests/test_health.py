@@ -203,6 +203,18 @@ def test_health_of_kept_feeds_is_that_of_a_cold_build(tmp_path: Path) -> None:
     assert (root / "cold" / HEALTH_PATH).read_bytes() == warm
 
 
+def test_a_deleted_health_file_renders_the_feeds_again(tmp_path: Path) -> None:
+    root = site(tmp_path, [1, 2, 3, 20])
+    config = make_config({"site_title": "S", "site_url": "https://example.com/"}, root)
+    build(config, now=NOW)
+    (root / "output" / HEALTH_PATH).unlink()
+    report = build(config, now=NOW)
+    assert report.feeds_unchanged == 3  # rendered again, to the same bytes
+    build(config.replace(output_dir=root / "cold"), now=NOW, cache=False)
+    cold = (root / "cold" / HEALTH_PATH).read_bytes()
+    assert (root / "output" / HEALTH_PATH).read_bytes() == cold
+
+
 def test_output_without_health_settings_is_unchanged_but_for_health(tmp_path: Path) -> None:
     root = site(tmp_path, [1, 2])
     config = make_config({"site_title": "S", "site_url": "https://example.com/"}, root)

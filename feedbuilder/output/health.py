@@ -131,19 +131,17 @@ def site_health(
     undated_by_mtime: bool,
 ) -> Health:
     """Every feed's health. ``image_of`` tells for a feed rendered in this build whether
-    each item has an image (None for a feed kept as the last build wrote it: its share is
-    the last health file's, as its items are the same)."""
+    each item has an image; None for a feed kept as the last build wrote it, whose share is
+    then the ``previous`` health file's (its items are the same; the build renders again a
+    feed that file does not describe)."""
     last = previous.by_key() if previous is not None else {}
     feeds = []
     for spec in specs:
         items = [metas[i] for i in spec.post_ids]
         images = image_of(spec)
-        kept = last.get(spec.key) if images is None else None
+        health = feed_health(spec, items, images or (), sizes_of(spec), undated_by_mtime)
         if images is None:
-            images = [m.thumbnail is not None for m in items]  # the body's images unknown
-        health = feed_health(spec, items, images, sizes_of(spec), undated_by_mtime)
-        if kept is not None and kept.items == health.items:
-            health = _with_share(health, kept.imageless_share)
+            health = _with_share(health, last[spec.key].imageless_share)
         feeds.append(health)
     return Health(feeds, max_feed_bytes)
 

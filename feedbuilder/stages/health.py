@@ -7,11 +7,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..config import Config
-from ..feeds.formats import feed_formats
 from ..models import FeedSpec, Post
 from ..output.health import Health, site_health
 from .plan import Planned
 from .render import Rendered
+
+
+def keep_measured(planned: Planned, previous: Health | None) -> None:
+    """Render again the feeds the cache would keep but the last health file does not
+    describe (it was deleted or damaged): a kept feed's image share is that file's, as its
+    bodies are not loaded."""
+    described = previous.by_key() if previous is not None else {}
+    planned.kept = {key: record for key, record in planned.kept.items() if key in described}
 
 
 def measure(
@@ -26,6 +33,8 @@ def measure(
         key: {path: size for path, size, _ in record.outputs}
         for key, record in planned.kept.items()
     }
+    from ..feeds.formats import feed_formats  # feedgen & co.: imported by render when needed
+
     formats = feed_formats(config)
 
     def image_of(spec: FeedSpec) -> Sequence[bool] | None:
