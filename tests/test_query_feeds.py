@@ -13,6 +13,7 @@ import feedparser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from feedbuilder.cache import stamp
 from feedbuilder.config import ConfigError, make_config
@@ -326,6 +327,25 @@ def test_query_feed_in_every_format_and_listing(tmp_path: Path) -> None:
     assert titles(out / "feeds/all.rss.xml") == ["Chips", "Old"]  # Banks held out
     assert "feeds/query/gpu.atom.xml" in (out / "feeds/index.opml").read_text(encoding="utf-8")
     assert 'data-key="query/gpu"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_queries_leave_the_other_feeds_as_they_were(
+    tmp_path: Path, atom_schema: etree.RelaxNG
+) -> None:
+    """Adding a query adds its files and its rows in the OPML and the feeds page; every
+    other feed file keeps its bytes. The query's Atom feed is valid Atom."""
+    root = site(tmp_path, "")
+    base = {"site_title": "S", "site_url": "https://example.com/"}
+    build(make_config(base, root), now=NOW, cache=False)
+    out = root / "output"
+    plain = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    queried = make_config({**base, "feeds": {"q": {"tags": ["ai"]}}}, root)
+    build(queried.replace(output_dir=root / "q"), now=NOW, cache=False)
+    for path, data in plain.items():
+        if path.parts[0] == "feeds" and path.suffix in (".xml", ".json"):
+            assert (root / "q" / path).read_bytes() == data, path
+    atom = etree.parse(root / "q/feeds/query/q.atom.xml")
+    assert atom_schema.validate(atom), atom_schema.error_log
 
 
 def test_cli_builds_query_feeds_and_refuses_a_bad_one(tmp_path: Path) -> None:
