@@ -6,6 +6,7 @@ import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 from hypothesis import given
@@ -23,6 +24,7 @@ from feedbuilder.output.health import (
     read_health,
 )
 from feedbuilder.pipeline import build
+from feedbuilder.serve import OutputServer, media_type
 
 from .conftest import make_post
 from .test_end_to_end import run_cli
@@ -260,6 +262,19 @@ def test_cli_health_prints_the_table(tmp_path: Path) -> None:
     assert [line.split()[0] for line in lines[1:]] == ["all", "category/a", "category/b"]
     as_json = run_cli("health", "--json", cwd=root)
     assert as_json.stdout.encode() == (root / "output" / HEALTH_PATH).read_bytes()
+
+
+def test_served_as_plain_json(tmp_path: Path) -> None:
+    root = site(tmp_path, [1, 2])
+    build(make_config({"site_title": "S", "site_url": "https://example.com/"}, root), now=NOW)
+    with OutputServer(root / "output", port=0, quiet=True) as server:
+        server.start()
+        with urlopen(server.url + HEALTH_PATH) as response:
+            assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+        with urlopen(server.url + "feeds/all.json") as response:
+            assert response.headers["Content-Type"].startswith("application/feed+json")
+        server.shutdown()
+    assert media_type("feeds/query/health.json").startswith("application/feed+json")
 
 
 @pytest.mark.parametrize("damage", [b"", b"{", b'{"feeds": 3}', b"[]"])
