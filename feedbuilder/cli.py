@@ -1,8 +1,9 @@
 """The ``feedbuilder`` command: a thin layer over :mod:`feedbuilder.pipeline`.
 
 Exit codes: 0 built, 1 problems under ``--strict`` (or any problem for ``check``),
-2 usage or configuration error, 3 the output dir cannot be written, 70 a worker process
-died, 75 another build holds the lock (EX_TEMPFAIL: cron may simply try again next time),
+2 usage or configuration error, 3 the output dir cannot be written, 4 a feed's health is
+what ``build --fail-on`` names (stale, shrink, oversize; the feeds are written), 70 a worker
+process died, 75 another build holds the lock (EX_TEMPFAIL: cron may simply try again next time),
 128 + the signal's number when SIGTERM, SIGINT or SIGHUP stopped it (143, 130, 129).
 """
 
@@ -14,6 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,8 @@ from .category_list import list_categories, table
 from .config import Config, load_settings
 from .errors import ConfigError, LockedError, OutputError, WorkerError, WouldEmptySiteError
 from .interrupt import Interrupted, signals_raise
-from .models import BuildReport, Problem, Severity
+from .models import BuildReport, HealthAlert, Problem, Severity
+from .output.health import ALERT_KINDS, HEALTH_PATH, health_table, read_health
 from .pipeline import build, check
 from .progress import log, progress_display
 
@@ -32,6 +35,7 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
+EXIT_HEALTH = 4  # build --fail-on: a feed is stale, shrunk or oversize (written all the same)
 EXIT_SOFTWARE = 70  # EX_SOFTWARE
 EXIT_LOCKED = 75
 
@@ -98,6 +102,21 @@ def _print_problems(report: BuildReport, config: Config, quiet: bool) -> None:
         if quiet and problem.severity is not Severity.ERROR:
             continue
         click.echo(_display(problem, config), err=True)
+
+
+class AlertKinds(click.ParamType):  # type: ignore[type-arg]
+    """``stale,shrink,oversize``: any of the health alerts, comma-separated."""
+
+    name = "kinds"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> frozenset[str]:
+        if isinstance(value, frozenset):
+            return value
+        kinds = frozenset(k.strip() for k in str(value).split(",") if k.strip())
+        unknown = sorted(kinds - set(ALERT_KINDS))
+        if unknown:
+            self.fail(f"unknown {', '.join(unknown)}; choose from {', '.join(ALERT_KINDS)}")
+        return kinds
 
 
 common_options = [
@@ -178,9 +197,24 @@ def main() -> None:
     is_flag=True,
     help="Ignore and leave alone the build cache: read every post, render every feed.",
 )
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=AlertKinds(),
+    default="",
+    help=f"Exit {EXIT_HEALTH} when a feed is any of {','.join(ALERT_KINDS)} (comma-separated): "
+    "silent for over 3x its usual interval, under half its last build's items, a file over "
+    "max_feed_bytes.",
+)
 @verbose_option
 def build_command(
-    quiet: bool, strict: bool, wait: float, no_cache: bool, verbose: bool, **options: Any
+    quiet: bool,
+    strict: bool,
+    wait: float,
+    no_cache: bool,
+    fail_on: frozenset[str],
+    verbose: bool,
+    **options: Any,
 ) -> None:
     """Build every feed into the output folder."""
     config = _config(options, verbose)
@@ -194,8 +228,17 @@ def build_command(
             + (f", {report.files_removed} removed" if report.files_removed else ""),
             err=True,
         )
+    caught = [alert for alert in report.alerts if alert.kind in fail_on]
+    _print_alerts(caught)
+    if caught:
+        raise SystemExit(EXIT_HEALTH)
     if strict and report.posts_skipped:
         raise SystemExit(EXIT_PROBLEMS)
+
+
+def _print_alerts(alerts: list[HealthAlert]) -> None:
+    for alert in alerts:
+        click.echo(f"feedbuilder: health: {alert}", err=True)
 
 
 @main.command(name="check")
@@ -228,6 +271,24 @@ def list_command(as_json: bool, **options: Any) -> None:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
         click.echo(table(records))
+
+
+@main.command(name="health")
+@click.option("--output", "output_dir", type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--json", "as_json", is_flag=True, help=f"Print {HEALTH_PATH} as it is.")
+def health_command(as_json: bool, **options: Any) -> None:
+    """Show each feed's health from the last build's health.json (ages as of now)."""
+    config = _config(options)
+    health = read_health(config.output_dir)
+    if health is None:
+        raise click.UsageError(
+            f"no readable {HEALTH_PATH} in {config.output_dir}: run feedbuilder build first"
+        )
+    if as_json:
+        click.echo(health.to_json().decode(), nl=False)
+    else:
+        click.echo(health_table(health, datetime.now(UTC)))
 
 
 @main.command(name="serve")

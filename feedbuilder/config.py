@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError as ConfigError  # where callers have always found it
+from .feeds.queries import ExcludeFromAll, QueryFeed, parse_exclude_from_all, parse_queries
 from .hexo import HexoRules
 from .hexo.site import HexoConfigError, SiteSettings, find_site, site_of_posts_dir, site_settings
 from .models import Category
@@ -99,6 +100,10 @@ class Config:
     tag_map: dict[str, str] = field(default_factory=dict)  # tag name -> slug, like Hexo's
     full_content: bool = True  # whole posts in the feeds (Hexo's feed.content)
     order_by: str = "-date"  # or "-updated": which posts a feed holds, in which order
+    # Saved-query feeds and feed health (issue 14.2, 14.4):
+    feeds: dict[str, QueryFeed] = field(default_factory=dict)  # slug -> feeds/query/<slug>.*
+    exclude_from_all: ExcludeFromAll = field(default_factory=ExcludeFromAll)
+    max_feed_bytes: int = 5 * 1024 * 1024  # a feed file over this: `--fail-on oversize`
 
     @property
     def zone(self) -> ZoneInfo:
@@ -152,7 +157,7 @@ _CHOICES = {
     "order_by": ORDERS,
     "opml_format": FORMAT_NAMES,
 }
-_POSITIVE = ("summary_length", "max_file_bytes", "max_front_matter_bytes")
+_POSITIVE = ("summary_length", "max_file_bytes", "max_front_matter_bytes", "max_feed_bytes")
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
@@ -434,6 +439,9 @@ def _validate_image_settings(config: Config) -> None:
         )
 
 
+_TABLE_PARSERS = {"feeds": parse_queries, "exclude_from_all": parse_exclude_from_all}
+
+
 def make_config(values: dict[str, Any], base_dir: Path | None = None) -> Config:
     """Build a :class:`Config` from a mapping, checking every key and value.
 
@@ -448,6 +456,8 @@ def make_config(values: dict[str, Any], base_dir: Path | None = None) -> Config:
             raise ConfigError(f"{key}: unknown configuration key")
         if norm_key == "categories":
             checked[norm_key] = _category_settings(key, value)
+        elif norm_key in _TABLE_PARSERS:
+            checked[norm_key] = _TABLE_PARSERS[norm_key](key, value)
         else:
             checked[norm_key] = _coerce(key, value, getattr(defaults, norm_key))
     config = Config(**checked)

@@ -135,6 +135,8 @@ class PostRef(NamedTuple):
     updated: int
     categories: tuple[tuple[str, ...], ...]
     tags: tuple[str, ...]
+    queries: tuple[str, ...] = ()  # the saved queries (feeds.<slug>) it matches, by slug
+    in_all: bool = True  # in the all-posts feed (False: exclude_from_all holds it out)
 
     def published_at(self) -> datetime:
         return from_epoch_micros(self.published, self.published_zone)
@@ -165,9 +167,12 @@ class PackedMeta(NamedTuple):
     given_summary: str | None
     body_format: str
     mtime: float
+    queries: str = ""  # PostRef.queries joined by \x1e
+    in_all: int = 1  # PostRef.in_all as 0 or 1
 
     @classmethod
-    def of(cls, meta: PostMeta) -> PackedMeta:
+    def of(cls, meta: PostMeta, queries: tuple[str, ...] = (), in_all: bool = True) -> PackedMeta:
+        """``meta`` packed, with the scan's query memberships (see :mod:`.feeds.queries`)."""
         thumb = meta.thumbnail
         return cls(
             meta.title,
@@ -185,6 +190,8 @@ class PackedMeta(NamedTuple):
             meta.given_summary,
             meta.body_format,
             meta.mtime,
+            _PATH.join(queries),
+            int(in_all),
         )
 
     def unpack(self, rel_path: str) -> PostMeta:
@@ -216,6 +223,8 @@ class PackedMeta(NamedTuple):
             self.updated,
             self.categories,
             self.tags,
+            self.queries,
+            self.in_all,
         )
 
 
@@ -228,6 +237,8 @@ def packed_ref(
     updated: int,
     categories: str,
     tags: str,
+    queries: str = "",
+    in_all: int = 1,
 ) -> PostRef:
     """A :class:`PostRef` from the packed fields it needs (see :class:`PackedMeta`)."""
     return PostRef(
@@ -239,6 +250,8 @@ def packed_ref(
         updated,
         unpack_categories(categories),
         unpack_tags(tags),
+        unpack_tags(queries),
+        bool(in_all),
     )
 
 
@@ -305,13 +318,26 @@ class Category:
 class FeedSpec:
     """One feed to write: which posts (newest first) under which name."""
 
-    key: str  # "all" or "category/<slug>"
+    key: str  # "all", "category/<slug>", "tag/<slug>" or "query/<slug>"
     title: str
     description: str
     category: Category | None
     post_ids: tuple[str, ...]
     post_count: int = 0  # every post of the category, not just the newest ones in the feed
     newest: datetime | None = None
+    duplicates_merged: int = 0  # copies of its stories merged away (story dedupe fills it)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthAlert:
+    """A feed ``--fail-on`` can catch: ``kind`` is stale, shrink or oversize."""
+
+    kind: str
+    feed: str  # the feed's key
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.feed}: {self.kind}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -327,6 +353,7 @@ class BuildReport:
     files_scanned: int = 0  # post files read (the others' front matter came from the cache)
     bodies_cleaned: int = 0  # bodies cleaned (the other feed-bound ones came from the cache)
     problems: list[Problem] = field(default_factory=list)
+    alerts: list[HealthAlert] = field(default_factory=list)  # from health.json (any kind)
 
     @property
     def errors(self) -> list[Problem]:

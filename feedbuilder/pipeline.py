@@ -1,8 +1,8 @@
 """The library API: :func:`build` and :func:`check`, each the stages of :mod:`.stages` in order.
 
-list → scan → plan → load bodies → render → write → remember. Front matter is read for every
-post; bodies are read again and cleaned only for the posts that land in a feed, so a build's
-cost is dominated by the cheap pass. Big passes run in a process pool (:mod:`.pool`), and
+list → scan → plan → load bodies → render → health → write → remember. Front matter is read
+for every post; bodies are read again and cleaned only for the posts that land in a feed, so
+a build's cost is dominated by the cheap pass. Big passes run in a process pool (:mod:`.pool`), and
 with a :class:`~.cache.Cache` only files whose size or mtime changed are read at all, and
 only feeds whose inputs changed are rendered (:mod:`.incremental` decides).
 
@@ -23,9 +23,11 @@ from .config import Config
 from .errors import CacheError
 from .incremental import Decider
 from .models import BuildReport, PostMeta, Problem
+from .output.health import HEALTH_PATH, alerts, read_health
 from .output.writer import OutputDir, build_lock
 from .pool import Workers
 from .stages.bodies import load_posts, post_links
+from .stages.health import keep_measured, measure
 from .stages.listing import Listing, list_posts, refuse_to_empty, require_posts_dir
 from .stages.plan import plan
 from .stages.remember import remember
@@ -106,12 +108,16 @@ def _build(
     with _gc_paused() if tune_gc else contextlib.nullcontext():
         scanned = scan(listing, config, decider, cache, workers)
     planned = plan(scanned, config, decider, cache, output)
+    previous = read_health(output.root)
+    keep_measured(planned, previous)
     needed = planned.needed()
     posts, cleaned, cleaning_problems = load_posts(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
-    written = write(rendered, planned.kept, output)
+    health = measure(planned, posts, rendered, config, previous)
+    site = {**rendered.site, HEALTH_PATH: health.to_json()}
+    written = write(rendered._replace(site=site), planned.kept, output)
     report = BuildReport(
         posts_read=scanned.posts_read,
         posts_skipped=scanned.posts_skipped,
@@ -122,13 +128,14 @@ def _build(
         files_scanned=scanned.files_scanned,
         bodies_cleaned=cleaned,
         problems=[*scanned.problems, *planned.feeds.problems, *cleaning_problems],
+        alerts=alerts(health, previous, decider.now),
     )
     if cache is not None:
         warning = remember(
             cache,
             output,
             listing_key,
-            scanned.next_due,
+            _soonest(scanned.next_due, planned.feeds.expires),
             report,
             planned.kept,
             planned.fingerprints,
@@ -138,6 +145,12 @@ def _build(
         if warning is not None:
             report.problems.append(warning)
     return report
+
+
+def _soonest(*moments: datetime | None) -> datetime | None:
+    """When the output next changes with no input changing: a future post falls due, or a
+    post ages out of a ``max_age_days`` feed."""
+    return min((m for m in moments if m is not None), default=None)
 
 
 def _links(
@@ -224,11 +237,13 @@ def _last_build(
     stats = output.stats(path for path, _, _ in last.outputs) if last else {}
     if last is None or not decider.build_unchanged(last, listing_key, stats):
         return None
+    health = read_health(output.root)
     return BuildReport(
         posts_read=last.posts_read,
         posts_skipped=last.posts_skipped,
         feeds_unchanged=last.feeds,
         problems=list(last.problems),
+        alerts=[] if health is None else alerts(health, None, decider.now),
     )
 
 

@@ -42,6 +42,7 @@ MEDIA_TYPES = {
     ".html": "text/html",
 }
 FEED_SUFFIXES = (".rss.xml", ".atom.xml", ".json")
+PLAIN_JSON = {"health.json"}  # JSON beside the feeds that is no feed (output/health.py)
 PAGE_SUFFIX = ".html"
 BROWSER_XML = "application/xml"
 FEED_XML = ("application/rss+xml", "application/atom+xml")
@@ -54,8 +55,10 @@ MAX_CONNECTIONS = 64
 
 
 def media_type(name: str, accept: str = "") -> str:
-    """The Content-Type for a file name, given the request's Accept header."""
-    kind = next((k for suffix, k in MEDIA_TYPES.items() if name.endswith(suffix)), None)
+    """The Content-Type for a file's path in the output dir, given the request's Accept
+    header."""
+    kind = "application/json" if name in PLAIN_JSON else None
+    kind = kind or next((k for suffix, k in MEDIA_TYPES.items() if name.endswith(suffix)), None)
     kind = kind or mimetypes.guess_type(name)[0] or "application/octet-stream"
     if kind in FEED_XML and "text/html" in accept:
         kind = BROWSER_XML
@@ -228,7 +231,8 @@ class OutputHandler(BaseHTTPRequestHandler):
         self, handle: BinaryIO, served: str, asked: str, negotiated: bool, send_body: bool
     ) -> None:
         stat = os.fstat(handle.fileno())
-        kind = media_type(handle.name, "" if negotiated else self.headers.get("Accept", ""))
+        name = os.path.relpath(handle.name, self.server.root)
+        kind = media_type(name, "" if negotiated else self.headers.get("Accept", ""))
         gzipped = (
             "gzip" in self.headers.get("Accept-Encoding", "")
             and _is_text(kind.split(";")[0])

@@ -53,10 +53,18 @@ class PostIndex(Protocol):
         ...
 
     def feed_posts(
-        self, limit: int, *, category: str | None = None, tag: str | None = None
+        self,
+        limit: int,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        query: str | None = None,
+        published_since: int | None = None,
     ) -> FeedPosts:
-        """The first ``limit`` (0: all) posts of every post (no category or tag), of a
-        category (at any level of a post's hierarchies) or of a tag."""
+        """The first ``limit`` (0: all) posts of the all-posts feed (no category, tag or
+        query: every post with ``in_all``), of a category (at any level of a post's
+        hierarchies), of a tag, or of a saved query (the posts whose ``queries`` name it);
+        with ``published_since`` (epoch microseconds) only those published then or later."""
         ...
 
 
@@ -71,6 +79,8 @@ class MemoryIndex:
         self._names = {ref.categories: ref.category_names() for ref in self._refs}
         self._categories: dict[str, list[PostRef]] | None = None
         self._tags: dict[str, list[PostRef]] | None = None
+        self._queries: dict[str, list[PostRef]] | None = None
+        self._in_all: list[PostRef] | None = None
 
     def category_paths(self) -> Iterable[tuple[str, ...]]:
         return (path for paths in self._names for path in paths)
@@ -79,14 +89,24 @@ class MemoryIndex:
         return self._tag_members()
 
     def feed_posts(
-        self, limit: int, *, category: str | None = None, tag: str | None = None
+        self,
+        limit: int,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        query: str | None = None,
+        published_since: int | None = None,
     ) -> FeedPosts:
         if category is not None:
             members = self._category_members().get(category, [])
         elif tag is not None:
             members = self._tag_members().get(tag, [])
+        elif query is not None:
+            members = self._query_members().get(query, [])
         else:
-            members = self._refs
+            members = self._all_members()
+        if published_since is not None:
+            members = [ref for ref in members if ref.published >= published_since]
         return FeedPosts(members[: limit or None], len(members), self._published(members))
 
     def _published(self, members: list[PostRef]) -> datetime | None:
@@ -110,3 +130,17 @@ class MemoryIndex:
                 for tag in ref.tags:
                     self._tags.setdefault(tag, []).append(ref)
         return self._tags
+
+    def _query_members(self) -> dict[str, list[PostRef]]:
+        if self._queries is None:
+            self._queries = {}
+            for ref in self._refs:
+                for slug in ref.queries:
+                    self._queries.setdefault(slug, []).append(ref)
+        return self._queries
+
+    def _all_members(self) -> list[PostRef]:
+        if self._in_all is None:
+            held_out = any(not ref.in_all for ref in self._refs)
+            self._in_all = [ref for ref in self._refs if ref.in_all] if held_out else self._refs
+        return self._in_all

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from ..config import Config
-from ..models import Category, FeedSpec, PostRef, Problem
+from ..models import Category, FeedSpec, PostRef, Problem, epoch_micros, from_epoch_micros
 from .index import FeedPosts, PostIndex
+from .queries import QUERY_KEY_PREFIX
 from .slugs import SlugClash, assign_slugs, build_categories
 
 
@@ -24,6 +26,7 @@ class FeedPlan:
     categories: dict[str, Category] = field(default_factory=dict)
     posts: dict[str, PostRef] = field(default_factory=dict)  # every feed-bound post, by id
     problems: list[Problem] = field(default_factory=list)
+    expires: datetime | None = None  # when a post first ages out of a max_age_days feed
 
     def add(
         self, key: str, title: str, description: str, category: Category | None, posts: FeedPosts
@@ -43,8 +46,9 @@ class FeedPlan:
         )
 
 
-def plan_feeds(index: PostIndex, config: Config) -> FeedPlan:
-    """The all-posts feed, one feed per category and (``tag_feeds``) one per tag."""
+def plan_feeds(index: PostIndex, config: Config, now: datetime | None = None) -> FeedPlan:
+    """The all-posts feed, one feed per category, (``tag_feeds``) one per tag, and one per
+    saved query (``feeds``); ``now`` is the clock of their ``max_age_days``."""
     limit = config.items_per_feed
     site = config.site_title
     plan = FeedPlan()
@@ -70,6 +74,8 @@ def plan_feeds(index: PostIndex, config: Config) -> FeedPlan:
     )
     if config.tag_feeds:
         _plan_tag_feeds(index, config, plan)
+    if config.feeds:
+        _plan_query_feeds(index, config, plan, now)
     return plan
 
 
@@ -86,6 +92,30 @@ def _plan_tag_feeds(index: PostIndex, config: Config, plan: FeedPlan) -> None:
             index.feed_posts(config.items_per_feed, tag=tag),
         )
     plan.problems.extend(_clash(c, index.feed_posts(1, tag=c.name).newest, "tag") for c in clashes)
+
+
+def _plan_query_feeds(
+    index: PostIndex, config: Config, plan: FeedPlan, now: datetime | None
+) -> None:
+    """One feed per saved query under ``feeds/query/``, in the config's order."""
+    site = config.site_title
+    for slug, query in config.feeds.items():
+        cutoff = None if now is None else query.cutoff(now)
+        since = None if cutoff is None else epoch_micros(cutoff)
+        limit = query.items_per_feed or config.items_per_feed
+        plan.add(
+            QUERY_KEY_PREFIX + slug,
+            query.title or f"{site} – {slug}",
+            query.description or f"Posts of the saved query {slug} from {site}",
+            None,
+            index.feed_posts(limit, query=slug, published_since=since),
+        )
+        if since is not None:
+            members = index.feed_posts(0, query=slug, published_since=since).newest
+            if members:
+                oldest = from_epoch_micros(min(ref.published for ref in members), UTC)
+                expires = oldest + timedelta(days=query.max_age_days)
+                plan.expires = expires if plan.expires is None else min(plan.expires, expires)
 
 
 def _clash(clash: SlugClash, newest: Sequence[PostRef], kind: str) -> Problem:

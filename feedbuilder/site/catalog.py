@@ -33,7 +33,7 @@ class FeedEntry:
 
     @property
     def kind(self) -> str:
-        """``all``, ``category`` or ``tag``: the first part of the feed's key."""
+        """``all``, ``category``, ``tag`` or ``query``: the first part of the feed's key."""
         return self.spec.key.split("/", 1)[0]
 
     @property
@@ -56,18 +56,20 @@ class Catalog:
     tags: list[FeedEntry]
     tree: list[FeedEntry]
     outline: list[FeedEntry]
+    queries: list[FeedEntry] = field(default_factory=list)  # saved-query feeds
 
 
 def catalog(specs: Sequence[FeedSpec]) -> Catalog:
     """Every feed by kind, and the category feeds arranged by their hierarchy."""
     entries = [FeedEntry(spec) for spec in specs]
-    by_kind: dict[str, list[FeedEntry]] = {"all": [], "category": [], "tag": []}
+    by_kind: dict[str, list[FeedEntry]] = {"all": [], "category": [], "tag": [], "query": []}
     for entry in entries:
         by_kind[entry.kind].append(entry)
     (everything,) = by_kind["all"]
     categories = by_kind["category"]
     tags = by_kind["tag"]
-    return Catalog(everything, categories, tags, _tree(categories), _tree(categories, once=True))
+    tree, outline = _tree(categories), _tree(categories, once=True)
+    return Catalog(everything, categories, tags, tree, outline, by_kind["query"])
 
 
 def has_parent(entry: FeedEntry) -> bool:

@@ -22,7 +22,8 @@ ALL_FORMATS_OPML_PATH = "feeds/index-all-formats.opml"
 
 def render_opml(site: Catalog, config: Config, formats: Sequence[FeedFormat]) -> bytes:
     """The all-posts feed, then the category tree (a category with sub-categories is a folder
-    holding its own feed first), then the tags in a folder; each feed once per format."""
+    holding its own feed first), then the tags and the saved queries, each in a folder; each
+    feed once per format."""
     opml = etree.Element("opml", version="2.0")
     head = etree.SubElement(opml, "head")
     etree.SubElement(head, "title").text = f"{config.site_title}: all feeds"
@@ -35,6 +36,10 @@ def render_opml(site: Catalog, config: Config, formats: Sequence[FeedFormat]) ->
     if site.tags:
         folder = etree.SubElement(body, "outline", text="Tags", title="Tags")
         for entry in site.tags:
+            _feed_outlines(folder, entry, config, formats)
+    if site.queries:
+        folder = etree.SubElement(body, "outline", text="Saved queries", title="Saved queries")
+        for entry in site.queries:
             _feed_outlines(folder, entry, config, formats)
     etree.indent(opml, space="  ")
     return etree.tostring(opml, xml_declaration=True, encoding="UTF-8", pretty_print=True)

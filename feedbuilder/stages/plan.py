@@ -52,7 +52,7 @@ def plan(
         CacheError: the cache failed (the build then runs without it).
     """
     with stage("plan"):
-        feeds = plan_feeds(scan.index(config.order_by), config)
+        feeds = plan_feeds(scan.index(config.order_by), config, decider.now)
         bound = list(feeds.posts.values())
         planned = Planned(feeds, dict(zip(feeds.posts, scan.metas(bound), strict=True)))
         if cache is not None and output is not None:

@@ -21,6 +21,7 @@ from ..collect.files import PostFile, read_post
 from ..config import Config
 from ..feeds.dedupe import dedupe
 from ..feeds.index import MemoryIndex, PostIndex
+from ..feeds.queries import in_all, memberships
 from ..incremental import Decider
 from ..models import PackedMeta, PostMeta, PostRef, Problem, Severity, epoch_micros
 from ..normalise import future_reason, normalise_meta
@@ -39,13 +40,18 @@ class ScannedPost(NamedTuple):
 
 
 def scan_post(file: PostFile, config: Config) -> ScannedPost:
-    """Read one file and normalise its front matter. Future posts are kept: the result is
-    cached, and whether a post is due is decided at each build's clock."""
+    """Read one file and normalise its front matter, and decide which saved queries it
+    matches (see :mod:`..feeds.queries`). Future posts are kept: the result is cached, and
+    whether a post is due is decided at each build's clock."""
     source, problems = read_post(file, config.max_file_bytes, config.max_front_matter_bytes)
     if source is None:
         return ScannedPost(None, problems)
     meta, more = normalise_meta(source, config, None)
-    return ScannedPost(None if meta is None else PackedMeta.of(meta), problems + more)
+    if meta is None:
+        return ScannedPost(None, problems + more)
+    queries = memberships(meta, source.body, config.feeds, config.site_author)
+    packed = PackedMeta.of(meta, queries, in_all(meta, config.exclude_from_all))
+    return ScannedPost(packed, problems + more)
 
 
 def _scan_batch(files: Sequence[PostFile], config: Config) -> list[ScannedPost]:
