@@ -99,6 +99,9 @@ class Config:
     tag_map: dict[str, str] = field(default_factory=dict)  # tag name -> slug, like Hexo's
     full_content: bool = True  # whole posts in the feeds (Hexo's feed.content)
     order_by: str = "-date"  # or "-updated": which posts a feed holds, in which order
+    # Full-history archives, RFC 5005 (issue 14.1):
+    archives: bool = False  # every feed's whole history as feeds/archive/<key>/<n>.* pages
+    archive_page_size: int = 100  # posts per archive page (page 1: the oldest)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -152,7 +155,7 @@ _CHOICES = {
     "order_by": ORDERS,
     "opml_format": FORMAT_NAMES,
 }
-_POSITIVE = ("summary_length", "max_file_bytes", "max_front_matter_bytes")
+_POSITIVE = ("summary_length", "max_file_bytes", "max_front_matter_bytes", "archive_page_size")
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:

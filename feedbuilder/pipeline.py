@@ -25,9 +25,10 @@ from .incremental import Decider
 from .models import BuildReport, PostMeta, Problem
 from .output.writer import OutputDir, build_lock
 from .pool import Workers
+from .stages.archive import Archived, write_archives
 from .stages.bodies import load_posts, post_links
 from .stages.listing import Listing, list_posts, refuse_to_empty, require_posts_dir
-from .stages.plan import plan
+from .stages.plan import Planned, plan
 from .stages.remember import remember
 from .stages.render import render
 from .stages.scan import Scan, scan
@@ -111,6 +112,7 @@ def _build(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
+    archived = _archives(planned, scanned, config, decider, cache, output, workers)
     written = write(rendered, planned.kept, output)
     report = BuildReport(
         posts_read=scanned.posts_read,
@@ -120,8 +122,13 @@ def _build(
         files_written=written.files_written,
         files_removed=written.files_removed,
         files_scanned=scanned.files_scanned,
-        bodies_cleaned=cleaned,
-        problems=[*scanned.problems, *planned.feeds.problems, *cleaning_problems],
+        bodies_cleaned=cleaned + archived.cleaned,
+        problems=[
+            *scanned.problems,
+            *planned.feeds.problems,
+            *cleaning_problems,
+            *archived.problems,
+        ],
     )
     if cache is not None:
         warning = remember(
@@ -130,7 +137,7 @@ def _build(
             listing_key,
             scanned.next_due,
             report,
-            planned.kept,
+            {**planned.kept, **archived.records},
             planned.fingerprints,
             rendered.feeds,
             written,
@@ -138,6 +145,22 @@ def _build(
         if warning is not None:
             report.problems.append(warning)
     return report
+
+
+def _archives(
+    planned: Planned,
+    scanned: Scan,
+    config: Config,
+    decider: Decider,
+    cache: Cache | None,
+    output: OutputDir,
+    workers: Workers,
+) -> Archived:
+    """``archives = true``: the archive pages, written before the feeds that link to them."""
+    if planned.archives is None:
+        return Archived()
+    links = post_links(scanned.metas(scanned.refs)) if config.hexo is not None else None
+    return write_archives(planned.archives, scanned, config, decider, cache, output, workers, links)
 
 
 def _links(
