@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from .cache import Cache, cache_file, stamp
 from .config import Config
 from .errors import CacheError
 from .incremental import Decider
-from .models import BuildReport, PostMeta, Problem
+from .models import BuildReport, Post, PostMeta, Problem
 from .output.writer import OutputDir, build_lock
 from .pool import Workers
 from .stages.archive import Archived, write_archives
@@ -112,7 +112,7 @@ def _build(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
-    archived = _archives(planned, scanned, config, decider, cache, output, workers)
+    archived = _archives(planned, scanned, config, decider, cache, output, workers, posts)
     written = write(rendered, planned.kept, output)
     report = BuildReport(
         posts_read=scanned.posts_read,
@@ -155,12 +155,16 @@ def _archives(
     cache: Cache | None,
     output: OutputDir,
     workers: Workers,
+    loaded: Mapping[str, Post],
 ) -> Archived:
-    """``archives = true``: the archive pages, written before the feeds that link to them."""
+    """``archives = true``: the archive pages, written before the feeds that link to them
+    (the feeds' posts, ``loaded``, are not read again)."""
     if planned.archives is None:
         return Archived()
     links = post_links(scanned.metas(scanned.refs)) if config.hexo is not None else None
-    return write_archives(planned.archives, scanned, config, decider, cache, output, workers, links)
+    return write_archives(
+        planned.archives, scanned, config, decider, cache, output, workers, links, loaded
+    )
 
 
 def _links(

@@ -4,6 +4,7 @@ numbered from the oldest, chained from the subscription feed, and left alone by 
 from __future__ import annotations
 
 import json
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from feedbuilder.models import ArchiveLinks, FeedSpec
 from feedbuilder.output.writer import OutputDir
 from feedbuilder.pipeline import scan_posts
 from feedbuilder.pool import Workers
+from feedbuilder.serve import OutputServer
 from feedbuilder.stages.archive import write_archives
 from feedbuilder.stages.listing import list_posts
 from feedbuilder.stages.plan import plan
@@ -67,11 +69,11 @@ def site(tmp_path: Path, count: int, **settings: Any) -> Config:
 
 
 def snapshot(out: Path) -> dict[str, tuple[bytes, int]]:
-    """Every feed file's bytes and mtime."""
+    """Every feed file's bytes and mtime (not the newest pages' markers, for web servers)."""
     return {
         str(p.relative_to(out)): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted((out / "feeds").rglob("*"))
-        if p.is_file()
+        if p.is_file() and not p.name.startswith(".newest-")
     }
 
 
@@ -321,3 +323,42 @@ def test_links_and_paths() -> None:
     assert document_path(spec.key, "json") == json_path(spec)
     for fmt in ("rss", "atom"):
         assert document_path(spec.key, fmt) == feed_path(spec, fmt)
+
+
+def test_serve_caches_every_page_but_the_newest_for_a_year(tmp_path: Path) -> None:
+    config = site(tmp_path, 12)
+    build(config, now=NOW, cache=False)
+    markers = sorted(p.name for p in (config.output_dir / "feeds/archive/all").glob(".*"))
+    assert markers == [".newest-3"]
+    with OutputServer(config.output_dir, port=0, quiet=True) as server:
+        server.start()
+        try:
+            controls = {
+                path: _cache_control(server.url + path)
+                for path in (
+                    "feeds/archive/all/1.atom.xml",
+                    "feeds/archive/all/2.json",
+                    "feeds/archive/all/3.rss.xml",
+                    "feeds/all.atom.xml",
+                )
+            }
+            for i in range(12, 16):
+                write_post(config.posts_dir, i)
+            build(config, now=NOW, cache=False)  # page 3 is full, page 4 begins
+            controls["then 3"] = _cache_control(server.url + "feeds/archive/all/3.rss.xml")
+            controls["then 4"] = _cache_control(server.url + "feeds/archive/all/4.rss.xml")
+        finally:
+            server.shutdown()
+    assert controls == {
+        "feeds/archive/all/1.atom.xml": "public, max-age=31536000",
+        "feeds/archive/all/2.json": "public, max-age=31536000",
+        "feeds/archive/all/3.rss.xml": "no-cache",
+        "feeds/all.atom.xml": "no-cache",
+        "then 3": "public, max-age=31536000",
+        "then 4": "no-cache",
+    }
+
+
+def _cache_control(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return str(response.headers["Cache-Control"])

@@ -64,6 +64,13 @@ def document_path(key: str, fmt: str) -> str:
     return f"feeds/{key}.json" if fmt == "json" else f"feeds/{key}.{fmt}.xml"
 
 
+def newest_marker(feed_key: str, newest: int) -> str:
+    """An empty file beside a feed's pages naming its newest page, the one that still
+    changes: what web servers test (nginx ``if -f``, Caddy ``file``) to cache the others
+    for long, since they cannot count to the next page."""
+    return f"feeds/{ARCHIVE_DIR}/{feed_key}/.newest-{newest}"
+
+
 def linked_path(links: ArchiveLinks, page: int, fmt: str) -> str:
     """The path of page ``page`` of the chain ``links`` is in (0: the subscription one)."""
     key = links.feed_key if page == 0 else page_key(links.feed_key, page)

@@ -11,6 +11,7 @@ links are as they were is kept unread (its record says which files it wrote), li
 from __future__ import annotations
 
 import importlib
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..cache import Cache, FeedRecord
 from ..config import Config
-from ..feeds.archives import ArchivePlan, page_fingerprint
+from ..feeds.archives import ArchivePlan, newest_marker, page_fingerprint
 from ..incremental import Decider
 from ..models import FeedSpec, Post, PostRef, Problem
 from ..output.writer import OutputDir
@@ -69,8 +70,10 @@ def write_archives(
     output: OutputDir,
     workers: Workers,
     links: Mapping[str, PostLinkTarget] | None = None,
+    loaded: Mapping[str, Post] | None = None,
 ) -> Archived:
-    """Write every page of ``archives`` that changed; keep the others.
+    """Write every page of ``archives`` that changed; keep the others. ``loaded``: posts
+    whose bodies this build already has (by id: the feeds'), not read again.
 
     Raises:
         CacheError: the cache failed (the build then runs without it).
@@ -95,16 +98,21 @@ def write_archives(
             todo.append(spec)
     if todo:  # imported before the pools fork, so the workers inherit it
         importlib.import_module("feedbuilder.feeds.formats")
+    loaded = dict(loaded or {})
     for chunk in _chunks(todo, archives):
+        missing = [ref for ref in chunk.refs if ref.id not in loaded]
         posts, cleaned, problems = load_posts(
-            scanned.metas(chunk.refs), scanned.files, config, decider, cache, workers, links
+            scanned.metas(missing), scanned.files, config, decider, cache, workers, links
         )
         done.cleaned += cleaned
         done.problems.extend(problems)
-        ready = chunk.complete(posts)
+        ready = chunk.complete(ChainMap(posts, loaded))
         with stage("archive pages", len(ready)) as advance:
             _write_pages(ready, config, workers, output, fingerprints, done)
             advance(len(ready))
+    newest = {spec.archive.feed_key: spec.archive.newest for spec in archives.pages if spec.archive}
+    for feed_key, page in newest.items():
+        output.write(newest_marker(feed_key, page), b"")
     return done
 
 
