@@ -8,6 +8,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import feedparser
 import jsonschema
@@ -22,6 +23,7 @@ from feedbuilder.feeds.jsonfeed import json_path
 from feedbuilder.feeds.render import feed_path
 from feedbuilder.incremental import Decider
 from feedbuilder.models import ArchiveLinks, FeedSpec
+from feedbuilder.output.websub import announce_changes
 from feedbuilder.output.writer import OutputDir
 from feedbuilder.pipeline import scan_posts
 from feedbuilder.pool import Workers
@@ -362,3 +364,20 @@ def test_serve_caches_every_page_but_the_newest_for_a_year(tmp_path: Path) -> No
 def _cache_control(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:
         return str(response.headers["Cache-Control"])
+
+
+def test_pages_are_not_announced_to_a_websub_hub_nor_carry_one(tmp_path: Path) -> None:
+    config = site(tmp_path, 12, websub_hub="http://127.0.0.1:9/")  # down: a warning
+    build(config, now=NOW, cache=False)
+    topics: list[str] = []
+
+    def send(hub: str, form: bytes, timeout: float) -> int:
+        topics.extend(parse_qs(form.decode())["hub.url"])
+        return 204
+
+    assert not announce_changes(config.output_dir, "https://hub.example/", FEEDS_URL, send=send)
+    assert topics and not [topic for topic in topics if "/archive/" in topic]
+    assert f"{FEEDS_URL}feeds/all.atom.xml" in topics
+    page = (config.output_dir / "feeds/archive/all/1.atom.xml").read_bytes()
+    assert b"127.0.0.1:9" not in page
+    assert b"127.0.0.1:9" in (config.output_dir / "feeds/all.atom.xml").read_bytes()

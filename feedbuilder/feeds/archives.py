@@ -97,10 +97,11 @@ def plan_archives(index: PostIndex, plan: FeedPlan, config: Config) -> ArchivePl
     archives = ArchivePlan()
     size = config.archive_page_size
     for at, spec in enumerate(plan.specs):
-        complete = len(spec.post_ids) >= spec.post_count
-        members = None if complete else _members(index, spec)
-        if members is None:
+        if len(spec.post_ids) >= spec.post_count:  # complete
             plan.specs[at] = replace(spec, archive=ArchiveLinks(spec.key, 0, 0))
+            continue
+        members = _members(index, spec)
+        if members is None:  # a kind of feed without archives: left as it is
             continue
         oldest_first = sorted(members, key=lambda ref: (ref.published, ref.id))
         newest = -(-len(oldest_first) // size)

@@ -49,10 +49,12 @@ class Archived:
 
 
 def render_page(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[str, bytes]:
-    """A page's files in each configured feed format (no page for people: it is history)."""
+    """A page's files in each configured feed format: no page for people and no WebSub hub,
+    as it is history, which no one subscribes to."""
     from ..feeds.formats import feed_formats
 
-    return {fmt.path(spec): fmt.render(spec, posts, config) for fmt in feed_formats(config)}
+    history = config.replace(websub_hub="")
+    return {fmt.path(spec): fmt.render(spec, posts, history) for fmt in feed_formats(config)}
 
 
 def _render_batch(
