@@ -381,3 +381,30 @@ def test_pages_are_not_announced_to_a_websub_hub_nor_carry_one(tmp_path: Path) -
     page = (config.output_dir / "feeds/archive/all/1.atom.xml").read_bytes()
     assert b"127.0.0.1:9" not in page
     assert b"127.0.0.1:9" in (config.output_dir / "feeds/all.atom.xml").read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_a_real_reader_reads_every_document_of_the_chain(tmp_path: Path, fmt: str) -> None:
+    """lemon24/reader (no RFC 5005 support of its own) given every document of the chain:
+    each parses, and the pages hold every post of the feed once between them."""
+    reader_module = pytest.importorskip("reader")
+    config = site(tmp_path, 23)
+    build(config, now=NOW, cache=False)
+    out = config.output_dir
+    documents = [document_path("all", fmt)]
+    documents += [document_path(page_key("all", n), fmt) for n in range(5, 0, -1)]
+    reader = reader_module.make_reader(str(tmp_path / "reader.sqlite"), feed_root=str(out))
+    try:
+        for document in documents:
+            reader.add_feed(document)
+        reader.update_feeds(scheduled=False)
+        ids: dict[str, list[str]] = {}
+        for document in documents:
+            feed = reader.get_feed(document)
+            assert feed.last_exception is None, (document, feed.last_exception)
+            ids[document] = [entry.id for entry in reader.get_entries(feed=document)]
+    finally:
+        reader.close()
+    history = [post_id for document in documents[1:] for post_id in ids[document]]
+    assert len(history) == len(set(history)) == 23
+    assert set(ids[documents[0]]) <= set(history) and len(ids[documents[0]]) == 4
