@@ -104,6 +104,9 @@ class Config:
     feeds: dict[str, QueryFeed] = field(default_factory=dict)  # slug -> feeds/query/<slug>.*
     exclude_from_all: ExcludeFromAll = field(default_factory=ExcludeFromAll)
     max_feed_bytes: int = 5 * 1024 * 1024  # a feed file over this: `--fail-on oversize`
+    # Full-history archives, RFC 5005 (issue 14.1):
+    archives: bool = False  # every feed's whole history as feeds/archive/<key>/<n>.* pages
+    archive_page_size: int = 100  # posts per archive page (page 1: the oldest)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -157,7 +160,13 @@ _CHOICES = {
     "order_by": ORDERS,
     "opml_format": FORMAT_NAMES,
 }
-_POSITIVE = ("summary_length", "max_file_bytes", "max_front_matter_bytes", "max_feed_bytes")
+_POSITIVE = (
+    "summary_length",
+    "max_file_bytes",
+    "max_front_matter_bytes",
+    "max_feed_bytes",
+    "archive_page_size",
+)
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:

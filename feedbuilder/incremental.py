@@ -94,13 +94,15 @@ def feed_fingerprint(spec: FeedSpec, posts: Sequence[str]) -> str:
     """A hash of everything a feed's bytes depend on but the config and version (the cache's
     stamp): its spec, and its posts' fingerprints in order."""
     category = spec.category
-    data = [
+    data: list[Any] = [
         spec.key,
         spec.title,
         spec.description,
         None if category is None else [category.name, category.slug, category.parents],
         list(posts),
     ]
+    if spec.archive is not None:  # archives = true: its links (issue 14.1)
+        data.append([spec.archive.feed_key, spec.archive.page, spec.archive.newest])
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -315,6 +315,31 @@ class Category:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveLinks:
+    """Where a feed document sits in its feed's RFC 5005 archive chain (``archives = true``).
+
+    ``page`` 0 is the subscription document (the feed itself); archive pages are numbered
+    from 1, the oldest. ``newest`` is the newest page's number; 0: the feed has no archive
+    pages, its subscription document holds its whole history (``fh:complete``).
+    """
+
+    feed_key: str  # the subscription feed's key: "all", "category/<slug>", ...
+    page: int
+    newest: int
+
+    @property
+    def previous(self) -> int:
+        """The page ``prev-archive`` points at (0: none): the newest page from the
+        subscription document, the next older page from a page."""
+        return self.newest if self.page == 0 else self.page - 1
+
+    @property
+    def following(self) -> int:
+        """The page ``next-archive`` points at (0: none, this is the newest page)."""
+        return self.page + 1 if 0 < self.page < self.newest else 0
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSpec:
     """One feed to write: which posts (newest first) under which name."""
 
@@ -326,6 +351,7 @@ class FeedSpec:
     post_count: int = 0  # every post of the category, not just the newest ones in the feed
     newest: datetime | None = None
     duplicates_merged: int = 0  # copies of its stories merged away (story dedupe fills it)
+    archive: ArchiveLinks | None = None  # only with archives = true (issue 14.1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,14 +22,15 @@ from .cache import Cache, cache_file, stamp
 from .config import Config
 from .errors import CacheError
 from .incremental import Decider
-from .models import BuildReport, PostMeta, Problem
+from .models import BuildReport, Post, PostMeta, Problem
 from .output.health import HEALTH_PATH, alerts, read_health
 from .output.writer import OutputDir, build_lock
 from .pool import Workers
+from .stages.archive import Archived, write_archives
 from .stages.bodies import load_posts, post_links
 from .stages.health import keep_measured, measure
 from .stages.listing import Listing, list_posts, refuse_to_empty, require_posts_dir
-from .stages.plan import plan
+from .stages.plan import Planned, plan
 from .stages.remember import remember
 from .stages.render import render
 from .stages.scan import Scan, scan
@@ -115,6 +116,7 @@ def _build(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
+    archived = _archives(planned, scanned, config, decider, cache, output, workers, posts)
     health = measure(planned, posts, rendered, config, previous)
     site = {**rendered.site, HEALTH_PATH: health.to_json()}
     written = write(rendered._replace(site=site), planned.kept, output)
@@ -126,8 +128,13 @@ def _build(
         files_written=written.files_written,
         files_removed=written.files_removed,
         files_scanned=scanned.files_scanned,
-        bodies_cleaned=cleaned,
-        problems=[*scanned.problems, *planned.feeds.problems, *cleaning_problems],
+        bodies_cleaned=cleaned + archived.cleaned,
+        problems=[
+            *scanned.problems,
+            *planned.feeds.problems,
+            *cleaning_problems,
+            *archived.problems,
+        ],
         alerts=alerts(health, previous, decider.now),
     )
     if cache is not None:
@@ -137,7 +144,7 @@ def _build(
             listing_key,
             _soonest(scanned.next_due, planned.feeds.expires),
             report,
-            planned.kept,
+            {**planned.kept, **archived.records},
             planned.fingerprints,
             rendered.feeds,
             written,
@@ -151,6 +158,26 @@ def _soonest(*moments: datetime | None) -> datetime | None:
     """When the output next changes with no input changing: a future post falls due, or a
     post ages out of a ``max_age_days`` feed."""
     return min((m for m in moments if m is not None), default=None)
+
+
+def _archives(
+    planned: Planned,
+    scanned: Scan,
+    config: Config,
+    decider: Decider,
+    cache: Cache | None,
+    output: OutputDir,
+    workers: Workers,
+    loaded: Mapping[str, Post],
+) -> Archived:
+    """``archives = true``: the archive pages, written before the feeds that link to them
+    (the feeds' posts, ``loaded``, are not read again)."""
+    if planned.archives is None:
+        return Archived()
+    links = post_links(scanned.metas(scanned.refs)) if config.hexo is not None else None
+    return write_archives(
+        planned.archives, scanned, config, decider, cache, output, workers, links, loaded
+    )
 
 
 def _links(

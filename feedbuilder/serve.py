@@ -9,6 +9,8 @@
   is no validator (RFC 9110 §13.1.3) and gets the full response;
 - ``Link: <hub>; rel="hub"`` and ``rel="self"`` on feeds when a WebSub hub is configured;
 - gzip when the request's ``Accept-Encoding`` allows it;
+- ``Cache-Control: no-cache`` (revalidate every time), but for archive pages other than each
+  feed's newest: a year (``archives = true``; they change only when an old post is deleted);
 - bad paths answered 400/404/414, headers due within ``HEADER_SECONDS``, at most
   ``max_connections`` served at once (the rest get 503), so no client holds a thread for ever.
 
@@ -22,6 +24,7 @@ import gzip
 import io
 import mimetypes
 import os
+import re
 import socket
 import threading
 import time
@@ -52,6 +55,22 @@ MAX_SEGMENT = 255  # bytes in one path segment (NAME_MAX): no longer name can ex
 HEADER_SECONDS = 10.0  # to send a request line and headers, from the first byte or idle
 SEND_SECONDS = 30.0  # for each write of the response to make progress
 MAX_CONNECTIONS = 64
+# Archive pages (archives = true) but the newest, which still changes: cacheable for a year.
+ARCHIVE_PAGE = re.compile(
+    r"^feeds/archive/(?P<feed>.+)/(?P<page>[1-9][0-9]*)(?:\.rss\.xml|\.atom\.xml|\.json)$"
+)
+ARCHIVED = "public, max-age=31536000"
+
+
+def cache_control(root: Path, rel_path: str) -> str:
+    """``Cache-Control`` for a file: a year for an archive page that is not its feed's newest
+    (the build marks the newest with an empty ``.newest-<n>`` beside it); else ``no-cache``,
+    so every poll revalidates with the ETag."""
+    page = ARCHIVE_PAGE.match(rel_path)
+    if page is None:
+        return "no-cache"
+    marker = root / "feeds/archive" / page["feed"] / f".newest-{page['page']}"
+    return "no-cache" if marker.exists() else ARCHIVED
 
 
 def media_type(name: str, accept: str = "") -> str:
@@ -244,7 +263,7 @@ class OutputHandler(BaseHTTPRequestHandler):
         headers = {
             "ETag": etag(stat, gzipped),
             "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
-            "Cache-Control": "no-cache",
+            "Cache-Control": cache_control(self.server.root, served),
             "Vary": vary,
         }
         if served != asked:

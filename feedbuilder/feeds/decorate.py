@@ -48,6 +48,10 @@ def decorate(
         _decorate_rss(root, webfeeds, config)
     else:
         _decorate_atom(root, webfeeds, config)
+    if spec.archive is not None:  # archives = true: its place in the RFC 5005 chain
+        from .archive_xml import add_archive_links
+
+        add_archive_links(root, spec.archive, fmt, config)
     if config.feed_xsl:
         href = stylesheet_href(rel_path)
         stylesheet = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')

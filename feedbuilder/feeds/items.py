@@ -38,7 +38,8 @@ def content_with_thumbnail(post: Post, config: Config) -> str:
 
 
 def _category_settings(spec: FeedSpec, config: Config) -> CategorySettings:
-    if spec.category is None or not spec.key.startswith("category/"):
+    key = spec.key if spec.archive is None else spec.archive.feed_key  # a page: its feed's
+    if spec.category is None or not key.startswith("category/"):
         return CategorySettings()
     return config.category_settings(spec.category)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import Config
 from ..models import FeedSpec, Post
+from .archives import json_chain
 from .items import content_with_thumbnail, feed_icon, thumbnail_url
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -64,4 +65,5 @@ def render_json(spec: FeedSpec, posts: Sequence[Post], config: Config) -> bytes:
         feed["icon"] = feed["favicon"] = icon
     if config.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": config.websub_hub}]
+    feed.update(json_chain(spec, config))  # archives = true: next_url (issue 14.1)
     return (json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()

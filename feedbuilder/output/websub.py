@@ -110,10 +110,18 @@ def _publish(
     raise HubUnreachable(reason)
 
 
+ARCHIVES = "feeds/archive/"  # archives = true: the pages (see feeds/archives.py)
+
+
 def _feeds(output_dir: Path) -> list[str]:
-    """The feed files of the last build, from its manifest."""
+    """The feed files of the last build, from its manifest (not archive pages: history,
+    which no one subscribes to)."""
     files = OutputDir(output_dir).previous_manifest()
-    return sorted(p for p in files if p.startswith("feeds/") and p.endswith(FEED_SUFFIXES))
+    return sorted(
+        p
+        for p in files
+        if p.startswith("feeds/") and p.endswith(FEED_SUFFIXES) and not p.startswith(ARCHIVES)
+    )
 
 
 def _version(path: Path, known: Version | None) -> Version | None:

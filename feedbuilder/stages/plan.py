@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ..cache import Cache, FeedRecord
 from ..collect.files import PostFile
 from ..config import Config
+from ..feeds.archives import ArchivePlan, plan_archives
 from ..feeds.plan import FeedPlan, plan_feeds
 from ..incremental import Decider, feed_fingerprint, post_fingerprint
 from ..models import FeedSpec, PostMeta
@@ -26,6 +27,7 @@ class Planned:
     metas: dict[str, PostMeta]
     kept: dict[str, FeedRecord] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
+    archives: ArchivePlan | None = None  # archives = true: every feed's archive pages
 
     @property
     def todo(self) -> list[FeedSpec]:
@@ -52,9 +54,12 @@ def plan(
         CacheError: the cache failed (the build then runs without it).
     """
     with stage("plan"):
-        feeds = plan_feeds(scan.index(config.order_by), config, decider.now)
+        index = scan.index(config.order_by)
+        feeds = plan_feeds(index, config, decider.now)
+        archives = plan_archives(index, feeds, config) if config.archives else None
         bound = list(feeds.posts.values())
         planned = Planned(feeds, dict(zip(feeds.posts, scan.metas(bound), strict=True)))
+        planned.archives = archives
         if cache is not None and output is not None:
             _keep_unchanged(planned, scan.files, decider, cache, output)
     return planned

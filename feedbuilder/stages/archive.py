@@ -1,0 +1,178 @@
+"""Archives (``archives = true``): every feed's archive pages (:mod:`..feeds.archives`),
+rendered and written before the subscription feeds that link to them.
+
+A big site's history is far more than memory should hold at once, so pages are streamed:
+the posts of the pages to render are read and cleaned in publication order, a chunk at a
+time, and each page is rendered and written as soon as its last post is in, then let go
+(at most one unfinished page per feed is held). With a cache, a page whose posts' files and
+links are as they were is kept unread (its record says which files it wrote), like a feed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import ChainMap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ..cache import Cache, FeedRecord
+from ..config import Config
+from ..feeds.archives import ArchivePlan, newest_marker, page_fingerprint
+from ..incremental import Decider
+from ..models import FeedSpec, Post, PostRef, Problem
+from ..output.writer import OutputDir
+from ..pool import Workers, batches
+from ..progress import stage
+from .bodies import load_posts
+from .render import POOL_MIN_FEED_ITEMS
+from .scan import Scan
+
+if TYPE_CHECKING:  # bodies' Hexo tags
+    from ..normalise.hexotags import PostLinkTarget
+
+CHUNK_POSTS = 5000  # posts read and cleaned at a time
+
+
+@dataclass
+class Archived:
+    """What writing the archive pages did: every page's record (kept or written, for the
+    cache), and the bodies cleaned for them with what cleaning found wrong."""
+
+    records: dict[str, FeedRecord] = field(default_factory=dict)
+    kept: int = 0  # pages the cache found current: not rendered
+    rendered: int = 0
+    written: int = 0  # rendered pages with a file rewritten
+    cleaned: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def render_page(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[str, bytes]:
+    """A page's files in each configured feed format: no page for people and no WebSub hub,
+    as it is history, which no one subscribes to."""
+    from ..feeds.formats import feed_formats
+
+    history = config.replace(websub_hub="")
+    return {fmt.path(spec): fmt.render(spec, posts, history) for fmt in feed_formats(config)}
+
+
+def _render_batch(
+    items: Sequence[tuple[FeedSpec, list[Post]]], config: Config
+) -> list[dict[str, bytes]]:
+    return [render_page(spec, posts, config) for spec, posts in items]
+
+
+def write_archives(
+    archives: ArchivePlan,
+    scanned: Scan,
+    config: Config,
+    decider: Decider,
+    cache: Cache | None,
+    output: OutputDir,
+    workers: Workers,
+    links: Mapping[str, PostLinkTarget] | None = None,
+    loaded: Mapping[str, Post] | None = None,
+) -> Archived:
+    """Write every page of ``archives`` that changed; keep the others. ``loaded``: posts
+    whose bodies this build already has (by id: the feeds'), not read again.
+
+    Raises:
+        CacheError: the cache failed (the build then runs without it).
+        OutputError: a file cannot be written; every file is whole, old or new.
+    """
+    done = Archived()
+    records = cache.feeds() if cache is not None else {}
+    stats = output.stats(path for r in records.values() for path, _, _ in r.outputs)
+    todo: list[FeedSpec] = []
+    fingerprints: dict[str, str] = {}
+    for spec in archives.pages:
+        fingerprint = page_fingerprint(spec, archives.posts[spec.key], scanned.files, decider)
+        record = records.get(spec.key)
+        if decider.feed_unchanged(record, fingerprint, stats):
+            assert record is not None
+            for rel_path, _, _ in record.outputs:
+                output.keep(rel_path)
+            done.records[spec.key] = record
+            done.kept += 1
+        else:
+            fingerprints[spec.key] = fingerprint
+            todo.append(spec)
+    if todo:  # imported before the pools fork, so the workers inherit it
+        importlib.import_module("feedbuilder.feeds.formats")
+    loaded = dict(loaded or {})
+    for chunk in _chunks(todo, archives):
+        missing = [ref for ref in chunk.refs if ref.id not in loaded]
+        posts, cleaned, problems = load_posts(
+            scanned.metas(missing), scanned.files, config, decider, cache, workers, links
+        )
+        done.cleaned += cleaned
+        done.problems.extend(problems)
+        ready = chunk.complete(ChainMap(posts, loaded))
+        with stage("archive pages", len(ready)) as advance:
+            _write_pages(ready, config, workers, output, fingerprints, done)
+            advance(len(ready))
+    newest = {spec.archive.feed_key: spec.archive.newest for spec in archives.pages if spec.archive}
+    for feed_key, page in newest.items():
+        output.write(newest_marker(feed_key, page), b"")
+    return done
+
+
+@dataclass
+class _Chunk:
+    """Posts to read at once (``refs``), and the unfinished pages they belong to."""
+
+    refs: list[PostRef]
+    pages_of: Mapping[str, list[FeedSpec]]  # post id -> its pages to render
+    pending: dict[str, dict[str, Post]]  # page key -> the posts it has so far
+
+    def complete(self, posts: Mapping[str, Post]) -> list[tuple[FeedSpec, list[Post]]]:
+        """The pages this chunk's ``posts`` (by id) finish, each with its posts in order."""
+        ready = []
+        for ref in self.refs:
+            for spec in self.pages_of[ref.id]:
+                held = self.pending.setdefault(spec.key, {})
+                held[ref.id] = posts[ref.id]
+                if len(held) == len(spec.post_ids):
+                    del self.pending[spec.key]
+                    ready.append((spec, [held[post_id] for post_id in spec.post_ids]))
+        return ready
+
+
+def _chunks(todo: Sequence[FeedSpec], archives: ArchivePlan) -> list[_Chunk]:
+    """The posts of the pages ``todo``, each once, oldest first, in chunks: a page is done
+    when the chunk holding its newest post is, so few pages are ever half held."""
+    pages_of: dict[str, list[FeedSpec]] = {}
+    refs: dict[str, PostRef] = {}
+    for spec in todo:
+        for ref in archives.posts[spec.key]:
+            pages_of.setdefault(ref.id, []).append(spec)
+            refs.setdefault(ref.id, ref)
+    ordered = sorted(refs.values(), key=lambda ref: (ref.published, ref.id))
+    pending: dict[str, dict[str, Post]] = {}
+    return [_Chunk(chunk, pages_of, pending) for chunk in batches(ordered, CHUNK_POSTS)]
+
+
+def _write_pages(
+    ready: Sequence[tuple[FeedSpec, list[Post]]],
+    config: Config,
+    workers: Workers,
+    output: OutputDir,
+    fingerprints: Mapping[str, str],
+    done: Archived,
+) -> None:
+    """Render ``ready`` pages (in the pool when they are many) and write them."""
+    pool = workers.use_pool(sum(len(posts) for _, posts in ready), POOL_MIN_FEED_ITEMS)
+    size = max(1, -(-len(ready) // (4 * workers.count)))  # a few batches each: even shares
+    item_batches = batches(list(ready), size)
+    with workers.map(pool) as map_:
+        rendered = map_(partial(_render_batch, config=config), item_batches)
+        for batch, files in zip(item_batches, rendered, strict=True):
+            for (spec, _), page_files in zip(batch, files, strict=True):
+                changed = [output.write(path, data) for path, data in page_files.items()]
+                done.rendered += 1
+                done.written += any(changed)
+                stats = output.stats(page_files)
+                outputs = [(path, *stat) for path, stat in stats.items() if stat is not None]
+                if len(outputs) == len(page_files):  # else not remembered: rendered again
+                    done.records[spec.key] = FeedRecord(fingerprints[spec.key], outputs)
