@@ -99,6 +99,8 @@ class Config:
     tag_map: dict[str, str] = field(default_factory=dict)  # tag name -> slug, like Hexo's
     full_content: bool = True  # whole posts in the feeds (Hexo's feed.content)
     order_by: str = "-date"  # or "-updated": which posts a feed holds, in which order
+    # One story once (issue 14.3):
+    dedupe: bool = True  # copies of one story appear once in the all-posts and parent feeds
 
     @property
     def zone(self) -> ZoneInfo:

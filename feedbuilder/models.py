@@ -135,6 +135,7 @@ class PostRef(NamedTuple):
     updated: int
     categories: tuple[tuple[str, ...], ...]
     tags: tuple[str, ...]
+    story: str = ""  # the body's story print, packed (normalise/fingerprint.py; "": none)
 
     def published_at(self) -> datetime:
         return from_epoch_micros(self.published, self.published_zone)
@@ -165,9 +166,10 @@ class PackedMeta(NamedTuple):
     given_summary: str | None
     body_format: str
     mtime: float
+    story: str = ""  # see PostRef.story: made from the raw body, which only the scan has
 
     @classmethod
-    def of(cls, meta: PostMeta) -> PackedMeta:
+    def of(cls, meta: PostMeta, story: str = "") -> PackedMeta:
         thumb = meta.thumbnail
         return cls(
             meta.title,
@@ -185,6 +187,7 @@ class PackedMeta(NamedTuple):
             meta.given_summary,
             meta.body_format,
             meta.mtime,
+            story,
         )
 
     def unpack(self, rel_path: str) -> PostMeta:
@@ -216,6 +219,7 @@ class PackedMeta(NamedTuple):
             self.updated,
             self.categories,
             self.tags,
+            self.story,
         )
 
 
@@ -228,6 +232,7 @@ def packed_ref(
     updated: int,
     categories: str,
     tags: str,
+    story: str = "",
 ) -> PostRef:
     """A :class:`PostRef` from the packed fields it needs (see :class:`PackedMeta`)."""
     return PostRef(
@@ -239,6 +244,7 @@ def packed_ref(
         updated,
         unpack_categories(categories),
         unpack_tags(tags),
+        story,
     )
 
 
@@ -312,6 +318,14 @@ class FeedSpec:
     post_ids: tuple[str, ...]
     post_count: int = 0  # every post of the category, not just the newest ones in the feed
     newest: datetime | None = None
+    # One story once (issue 14.3): each item that stands for copies of its story left out of
+    # the feed (its id, theirs); its content ends with "Also in" and links to them.
+    merged: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def duplicates_merged(self) -> int:
+        """How many posts the feed left out as copies of a story one of its items stands for."""
+        return sum(len(copies) for _, copies in self.merged)
 
 
 @dataclass(slots=True)

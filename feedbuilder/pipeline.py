@@ -110,7 +110,7 @@ def _build(
     posts, cleaned, cleaning_problems = load_posts(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
-    rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
+    rendered = render(planned.todo, planned.feeds.specs, posts, config, workers, planned.sources)
     written = write(rendered, planned.kept, output)
     report = BuildReport(
         posts_read=scanned.posts_read,
@@ -174,7 +174,7 @@ def check(
     posts, cleaned, cleaning_problems = load_posts(
         needed, scanned.files, config, decider, None, workers, _links(scanned, config, needed)
     )
-    render(planned.todo, planned.feeds.specs, posts, config, workers)
+    render(planned.todo, planned.feeds.specs, posts, config, workers, planned.sources)
     return BuildReport(
         posts_read=scanned.posts_read,
         posts_skipped=scanned.posts_skipped,

@@ -71,7 +71,8 @@ def same(left: PostMeta, right: PostMeta) -> bool:
 def test_packed_meta_has_a_field_for_every_post_meta_field() -> None:
     fields = {f.name for f in dataclasses.fields(PostMeta)} - {"rel_path"}
     zones = {"published_zone", "updated_zone", "thumbnail_type"}  # parts of a field
-    assert set(PackedMeta._fields) == fields | zones
+    from_the_body = {"story"}  # the story print: made in the scan from the raw body
+    assert set(PackedMeta._fields) == fields | zones | from_the_body
 
 
 @given(metas())
@@ -85,15 +86,17 @@ def test_a_post_meta_survives_packing(meta: PostMeta) -> None:
 
 
 def test_a_post_meta_survives_the_cache(tmp_path: Path) -> None:
-    @given(metas())
-    def check(meta: PostMeta) -> None:
+    @given(metas(), st.sampled_from(["", "- 0123456789abcdef", "00ff00ff00ff00ff 0a 0b"]))
+    def check(meta: PostMeta, story: str) -> None:
         cache = Cache.open(tmp_path / "cache.sqlite", "stamp")
         try:
+            packed = PackedMeta.of(meta, story)
             with cache.transaction():
-                cache.put_scans([((meta.rel_path, 1, 2), PackedMeta.of(meta), [])])
+                cache.put_scans([((meta.rel_path, 1, 2), packed, [])])
             assert same(cache.metas([meta.rel_path])[meta.rel_path], meta)
             found, _ = cache.scans({meta.rel_path: PostFile("", meta.rel_path, 1, 2)})
-            assert found[meta.rel_path] == (PackedMeta.of(meta).ref(meta.rel_path), [])
+            assert found[meta.rel_path] == (packed.ref(meta.rel_path), [])
+            assert found[meta.rel_path][0].story == story  # type: ignore[union-attr]
         finally:
             cache.close()
 

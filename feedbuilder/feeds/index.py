@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import NamedTuple, Protocol
 
 from ..models import PostRef
+from .stories import Merged, Stories, collapse, find_stories
 
 
 def newest_first_key(ref: PostRef) -> tuple[int, str]:
@@ -39,6 +40,7 @@ class FeedPosts(NamedTuple):
     newest: list[PostRef]
     total: int  # every post of the feed, not just the newest
     published: datetime | None = None
+    merged: Merged = ()  # with stories: each kept post and its copies in the feed
 
 
 class PostIndex(Protocol):
@@ -53,10 +55,21 @@ class PostIndex(Protocol):
         ...
 
     def feed_posts(
-        self, limit: int, *, category: str | None = None, tag: str | None = None
+        self,
+        limit: int,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        stories: Stories | None = None,
     ) -> FeedPosts:
         """The first ``limit`` (0: all) posts of every post (no category or tag), of a
-        category (at any level of a post's hierarchies) or of a tag."""
+        category (at any level of a post's hierarchies) or of a tag; with ``stories``, each
+        story once (see :func:`.stories.collapse`)."""
+        ...
+
+    def stories(self) -> Stories:
+        """The stories with several copies among the posts (:func:`.stories.find_stories`
+        over every post in the site's order)."""
         ...
 
 
@@ -79,7 +92,12 @@ class MemoryIndex:
         return self._tag_members()
 
     def feed_posts(
-        self, limit: int, *, category: str | None = None, tag: str | None = None
+        self,
+        limit: int,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        stories: Stories | None = None,
     ) -> FeedPosts:
         if category is not None:
             members = self._category_members().get(category, [])
@@ -87,7 +105,22 @@ class MemoryIndex:
             members = self._tag_members().get(tag, [])
         else:
             members = self._refs
-        return FeedPosts(members[: limit or None], len(members), self._published(members))
+        published = self._published(members)
+        if not stories:
+            return FeedPosts(members[: limit or None], len(members), published)
+        kept, merged = collapse(members, limit, stories, self._inside(category, tag))
+        return FeedPosts(kept, len(members), published, merged)
+
+    def stories(self) -> Stories:
+        return find_stories(self._refs)
+
+    def _inside(self, category: str | None, tag: str | None) -> Callable[[PostRef], bool]:
+        """Whether a post is in the feed of ``category`` or ``tag`` (neither: every post)."""
+        if category is not None:
+            return lambda ref: category in self._names[ref.categories]
+        if tag is not None:
+            return lambda ref: tag in ref.tags
+        return lambda ref: True
 
     def _published(self, members: list[PostRef]) -> datetime | None:
         """The newest publication date: the first member's when the order is by date."""

@@ -13,6 +13,7 @@ from ..config import Config
 from ..models import Category, FeedSpec, PostRef, Problem
 from .index import FeedPosts, PostIndex
 from .slugs import SlugClash, assign_slugs, build_categories
+from .stories import deduped_categories
 
 
 @dataclass
@@ -23,6 +24,7 @@ class FeedPlan:
     specs: list[FeedSpec] = field(default_factory=list)
     categories: dict[str, Category] = field(default_factory=dict)
     posts: dict[str, PostRef] = field(default_factory=dict)  # every feed-bound post, by id
+    copies: dict[str, PostRef] = field(default_factory=dict)  # the copies they stand for
     problems: list[Problem] = field(default_factory=list)
 
     def add(
@@ -30,6 +32,9 @@ class FeedPlan:
     ) -> None:
         for ref in posts.newest:
             self.posts.setdefault(ref.id, ref)
+        for _, copies in posts.merged:
+            for ref in copies:
+                self.copies.setdefault(ref.id, ref)
         self.specs.append(
             FeedSpec(
                 key=key,
@@ -39,22 +44,29 @@ class FeedPlan:
                 post_ids=tuple(ref.id for ref in posts.newest),
                 post_count=posts.total,
                 newest=posts.published,
+                merged=tuple(
+                    (kept.id, tuple(c.id for c in copies)) for kept, copies in posts.merged
+                ),
             )
         )
 
 
 def plan_feeds(index: PostIndex, config: Config) -> FeedPlan:
-    """The all-posts feed, one feed per category and (``tag_feeds``) one per tag."""
+    """The all-posts feed, one feed per category and (``tag_feeds``) one per tag; with
+    ``dedupe``, the all-posts feed and each category with categories below it show every
+    story once (see :mod:`.stories`)."""
     limit = config.items_per_feed
     site = config.site_title
     plan = FeedPlan()
+    stories = index.stories() if config.dedupe else {}
     plan.add(
         "all",
         site,
         config.description or f"All posts from {site}",
         None,
-        index.feed_posts(limit),
+        index.feed_posts(limit, stories=stories),
     )
+    deduped = deduped_categories(index.category_paths()) if stories else set()
     plan.categories, clashes = build_categories(index.category_paths(), config.category_map)
     for name, category in plan.categories.items():
         settings = config.category_settings(category)
@@ -63,7 +75,11 @@ def plan_feeds(index: PostIndex, config: Config) -> FeedPlan:
             settings.title or f"{site} – {name}",
             settings.description or f"Posts in {name} from {site}",
             category,
-            index.feed_posts(settings.items_per_feed or limit, category=name),
+            index.feed_posts(
+                settings.items_per_feed or limit,
+                category=name,
+                stories=stories if name in deduped else None,
+            ),
         )
     plan.problems.extend(
         _clash(c, index.feed_posts(1, category=c.name).newest, "category") for c in clashes

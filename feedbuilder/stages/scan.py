@@ -24,6 +24,7 @@ from ..feeds.index import MemoryIndex, PostIndex
 from ..incremental import Decider
 from ..models import PackedMeta, PostMeta, PostRef, Problem, Severity, epoch_micros
 from ..normalise import future_reason, normalise_meta
+from ..normalise.fingerprint import story_print
 from ..pool import Workers, batches
 from ..progress import stage
 from .listing import Listing
@@ -45,7 +46,10 @@ def scan_post(file: PostFile, config: Config) -> ScannedPost:
     if source is None:
         return ScannedPost(None, problems)
     meta, more = normalise_meta(source, config, None)
-    return ScannedPost(None if meta is None else PackedMeta.of(meta), problems + more)
+    if meta is None:
+        return ScannedPost(None, problems + more)
+    story = story_print(meta.title, source.body).pack() if config.dedupe else ""
+    return ScannedPost(PackedMeta.of(meta, story), problems + more)
 
 
 def _scan_batch(files: Sequence[PostFile], config: Config) -> list[ScannedPost]:
