@@ -117,9 +117,9 @@ def test_a_feed_lists_only_its_own_copies() -> None:
 
 def test_copies_of_copies_are_one_story_whatever_the_buckets() -> None:
     """a~b and b~c (each within the distance) make one story, rooted at the newest, though
-    a and c are 10 bits apart; the newest copy of the story is kept."""
+    a and c are 8 bits apart; the newest copy of the story is kept."""
     a = 0x0123456789ABCDEF
-    b, c = a ^ 0b11111, a ^ 0b11111_11111
+    b, c = a ^ 0b1111, a ^ 0b1111_1111
     refs = [ref("c", 1, f"{c:016x}"), ref("a", 3, f"{a:016x}"), ref("b", 2, f"{b:016x}")]
     stories = find_stories(newest_first(refs))
     assert [r.id for r in stories["c"]] == ["a", "b", "c"]
@@ -144,7 +144,7 @@ def _prints(count: int, kind: str) -> list[PostRef]:
 @pytest.mark.parametrize("kind", ["random", "equal", "chain"])
 def test_finding_stories_takes_linear_time(kind: str) -> None:
     prepared = {n: _prints(n, kind) for n in (2_000, 8_000, 32_000)}
-    assert PEERS * 28 < 2_000  # the crowd is larger than what one post is compared with
+    assert PEERS * 23 < 2_000  # the crowd is larger than what one post is compared with
     assert_linear(
         lambda size: merge_duplicates(prepared[int(size)], 50),
         str,

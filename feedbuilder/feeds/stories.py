@@ -4,13 +4,15 @@ with every story once.
 Two posts are copies when they share an exact key (normalised title with the opening text)
 or their SimHashes differ in at most :data:`MAX_DISTANCE` bits (see
 :mod:`..normalise.fingerprint`). Found in linear time, never by comparing every pair: exact
-keys by a dict, near SimHashes by locality-sensitive buckets. The 64 bits are cut into 8
-blocks of 8; two prints within 6 bits of each other differ in at most 6 blocks, so they agree
-on at least 2 blocks, and so share one of the 28 keys (a pair of blocks, 16 bits). Each post
-is compared with at most :data:`PEERS` posts per key, so a crowd of equal prints (hostile
-input) costs 28 × :data:`PEERS` comparisons a post, not one per other post. Copies of copies
-are one story (union-find, whose root is the newest copy), so groups never depend on the
-order buckets are met in, only on the posts' order.
+keys by a dict, near SimHashes by locality-sensitive tables. Two prints within 4 bits of each
+other differ in at most 4 of their 8 bytes, so they agree on 4, and every 4 byte positions
+hold one of the 23 triples of :data:`_TRIPLES`: each table keys every print by one triple
+(24 bits, so unrelated prints rarely meet), and only prints that meet are compared, each
+with at most :data:`PEERS` others per table, so a crowd of equal prints (hostile input) costs
+23 × :data:`PEERS` comparisons a post, not one per other post. The tables are made with
+bytes slicing and C-level counting, not a Python step per post per table. Copies of copies
+are one story (union-find, whose root is the newest copy), so a story depends only on the
+posts and their order, never on the order the tables are looked at.
 
 Which feeds merge copies is :func:`deduped_categories`' rule; the kept copy is the first of
 the story in the feed's order, and its content ends with "Also in:" and links to the others.
@@ -19,20 +21,35 @@ the story in the feed's order, and its content ends with "Also in:" and links to
 from __future__ import annotations
 
 import html
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from itertools import combinations
+from itertools import combinations, compress, islice
+from operator import eq
 from typing import NamedTuple
 
 from ..models import Post, PostRef
 from ..normalise.fingerprint import StoryPrint
 
-MAX_DISTANCE = 5  # bits; measured: a true copy at 5, the nearest unrelated real posts at 10+
-PEERS = 8  # posts remembered per bucket
-_BLOCK_PAIRS = tuple(
-    (pair << 16, first * 8, second * 8)
-    for pair, (first, second) in enumerate(combinations(range(8), 2))
-)
+MAX_DISTANCE = 4  # bits; measured: copies with a word or two changed 95% within, real
+# unrelated posts 10 and more apart
+PEERS = 8  # prints a print is compared with, per table
+
+
+def _covering_triples() -> tuple[tuple[int, int, int], ...]:
+    """Triples of byte positions such that any 4 of the 8 positions hold one (greedy)."""
+    uncovered = set(combinations(range(8), 4))
+    chosen: list[tuple[int, int, int]] = []
+    while uncovered:
+        best = max(
+            combinations(range(8), 3), key=lambda t: sum(set(t) <= set(q) for q in uncovered)
+        )
+        chosen.append(best)
+        uncovered = {q for q in uncovered if not set(best) <= set(q)}
+    return tuple(chosen)
+
+
+_TRIPLES = _covering_triples()
 
 Stories = Mapping[str, tuple[PostRef, ...]]  # a copy's id → its story's copies, in order
 Merged = tuple[tuple[PostRef, tuple[PostRef, ...]], ...]  # a kept post → its copies left out
@@ -49,40 +66,62 @@ def find_stories(refs: Sequence[PostRef]) -> dict[str, tuple[PostRef, ...]]:
             i = root[i]
         return i
 
+    joined: set[int] = set()  # the positions of copies: the rest need no grouping
+
     def union(i: int, j: int) -> None:
         a, b = find(i), find(j)
         if a != b:
             root[max(a, b)] = min(a, b)
+            joined.update((i, j))
 
     by_key: dict[str, int] = {}
-    buckets: dict[int, list[tuple[int, int]]] = {}
+    printed: list[int] = []  # the positions of the refs with a SimHash
+    hashes: list[int] = []
     for i, ref in enumerate(refs):
         if not ref.story:
             continue
         keys, simhash = StoryPrint.unpack(ref.story)
         for key in keys:
-            union(i, by_key.setdefault(key, i))
-        if simhash is None:
-            continue
-        for pair, first, second in _BLOCK_PAIRS:
-            bucket = buckets.setdefault(
-                pair | (simhash >> first & 255) << 8 | (simhash >> second & 255), []
-            )
-            for j, other in bucket:
-                if (simhash ^ other).bit_count() <= MAX_DISTANCE:
-                    union(i, j)
-            if len(bucket) < PEERS:
-                bucket.append((i, simhash))
+            first = by_key.setdefault(key, i)
+            if first != i:
+                union(i, first)
+        if simhash is not None:
+            printed.append(i)
+            hashes.append(simhash)
+    for a, b in _near_pairs(hashes):
+        union(printed[a], printed[b])
     groups: dict[int, list[PostRef]] = {}
-    for i, ref in enumerate(refs):
-        if ref.story:
-            groups.setdefault(find(i), []).append(ref)
+    for i in sorted(joined):
+        groups.setdefault(find(i), []).append(refs[i])
     stories: dict[str, tuple[PostRef, ...]] = {}
     for group in groups.values():
         if len(group) > 1:
             copies = tuple(group)
             stories.update((ref.id, copies) for ref in copies)
     return stories
+
+
+def _near_pairs(hashes: Sequence[int]) -> Iterable[tuple[int, int]]:
+    """Pairs of positions in ``hashes`` within :data:`MAX_DISTANCE` bits (every such pair,
+    some more than once)."""
+    packed = array("Q", hashes).tobytes()
+    key_bytes = bytearray(4 * len(hashes))
+    for first, second, third in _TRIPLES:
+        key_bytes[0::4] = packed[first::8]  # each key: the three bytes (and a zero) as an int
+        key_bytes[1::4] = packed[second::8]
+        key_bytes[2::4] = packed[third::8]
+        keys = memoryview(key_bytes).cast("I").tolist()
+        ordered = sorted(keys)
+        crowds: dict[int, list[int]] = {
+            key: [] for key in compress(ordered, map(eq, ordered, islice(ordered, 1, None)))
+        }
+        for position in compress(range(len(keys)), map(crowds.__contains__, keys)):
+            crowds[keys[position]].append(position)
+        for crowd in crowds.values():
+            for at, p in enumerate(crowd):
+                for q in crowd[at + 1 : at + 1 + PEERS]:
+                    if (hashes[p] ^ hashes[q]).bit_count() <= MAX_DISTANCE:
+                        yield p, q
 
 
 class Collapsed(NamedTuple):
