@@ -113,7 +113,7 @@ def test_markup_code_and_links_are_not_text() -> None:
         "```\ncode here\n```\n{% raw %}&amp;&#12354;"
     )
     assert tokens(plain_text(raw)) == ["hello", "world"]
-    assert tokens("中文ABC文本１２") == ["中", "文", "abc", "文", "本", "12"]
+    assert tokens("中文ABC文本12，Ünïcode") == ["中", "文", "abc", "文", "本", "12", "ünïcode"]
 
 
 def test_a_print_packs_to_a_string_and_back() -> None:

@@ -2,8 +2,9 @@
 
 Computed once per post in the scan, from the title and the raw body, without parsing the
 HTML (the scan must stay cheap): tags, scripts, styles and comments are cut out with
-patterns, the text is NFKC-folded, and it is read as tokens, each CJK character one token
-(Chinese and Japanese have no spaces between words), each run of other letters or digits one.
+patterns, the text is case-folded and read as tokens, each CJK
+character one token (Chinese and Japanese have no spaces between words), each run of other
+letters or digits one.
 
 A print is two things, as one plain string (so the cache and a worker's pickle carry it):
 
@@ -19,9 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import struct
-import unicodedata
-from array import array
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -47,6 +45,8 @@ _TAG = re.compile(r"<[^<>]*>")
 _ENTITY = re.compile(r"&(?:#x[0-9a-f]+|#[0-9]+|[a-z][a-z0-9]*);", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+_RUN = re.compile(r"[^\W_]+")
+_ALL_CJK = re.compile(f"[{_CJK}]+")
 _ORIGINAL_TITLE = re.compile(r"^\W*原标题\s*[：:]\s*(.+)$", re.MULTILINE)
 
 
@@ -82,12 +82,24 @@ def plain_text(raw: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased NFKC words, each CJK character a word of its own."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+    """Case-folded words, each CJK character a word of its own.
+
+    Runs of letters are found first and only runs holding CJK are cut into characters: a
+    regex match per character, or NFKC over the whole text, would cost more than the rest of
+    a post's scan."""
+    words: list[str] = []
+    for run in _RUN.findall(text.casefold()):
+        if run.isascii():
+            words.append(run)
+        elif _ALL_CJK.fullmatch(run):
+            words.extend(run)
+        else:
+            words.extend(_TOKEN.findall(run))
+    return words
 
 
 def title_key(title: str) -> str:
-    """A title as a key: NFKC, case-folded, letters and digits only."""
+    """A title as a key: case-folded, letters and digits only."""
     return "".join(tokens(title))
 
 
@@ -113,18 +125,30 @@ def _key(text: str) -> str:
 
 
 def simhash(words: Sequence[str]) -> int:
-    """64-bit SimHash of the token trigrams of ``words`` (each distinct trigram once).
+    """64-bit SimHash of the token trigrams of ``words`` (at least three).
 
-    A trigram's hash is its three tokens' hashes XORed, each token drawn from its own table
-    (tabulation hashing: as random as SimHash needs, at one step per trigram, each distinct
-    token hashed once); every trigram votes on every bit, counted with bytes operations
-    rather than 64 Python steps apiece.
+    A trigram's hash is its three tokens' hashes XORed, each token's drawn from its own
+    table (tabulation hashing: as random as SimHash needs). Tokens are hashed once per
+    process (posts share most of their words, and CJK text a few thousand characters); the
+    trigrams' hashes are made as three byte strings XORed whole, and each one's vote on every
+    bit is counted with bytes operations: no Python step per trigram.
     """
-    tables = {word: _token_hashes(word) for word in set(words)}
-    first, second, third = zip(*(tables[word] for word in words), strict=True)
-    grams = set(map(_xor3, first, second[1:], third[2:])) or {first[0]}
-    hashes = array("Q", grams).tobytes()  # byte order: a fixed permutation of the bits
-    half = len(grams) / 2
+    if len(_FIRST) > _MAX_CACHED:
+        for table in _TABLES:
+            table.clear()
+    for word in set(words).difference(_FIRST):  # C-level: looks each word up in the dict
+        for table, digest in zip(_TABLES, _token_hashes(word), strict=True):
+            table[word] = digest
+    count = len(words) - 2
+    first = b"".join(map(_FIRST.__getitem__, words[:count]))
+    second = b"".join(map(_SECOND.__getitem__, words[1 : count + 1]))
+    third = b"".join(map(_THIRD.__getitem__, words[2:]))
+    hashes = (
+        int.from_bytes(first, "little")
+        ^ int.from_bytes(second, "little")
+        ^ int.from_bytes(third, "little")
+    ).to_bytes(len(first), "little")
+    half = count / 2
     value = 0
     for position in range(8):
         column = hashes[position::8]
@@ -135,21 +159,17 @@ def simhash(words: Sequence[str]) -> int:
 
 
 _BIT_OF = [bytes((byte >> bit) & 1 for byte in range(256)) for bit in range(8)]
+_FIRST: dict[str, bytes] = {}  # each token's 8-byte hash as a trigram's first token
+_SECOND: dict[str, bytes] = {}
+_THIRD: dict[str, bytes] = {}
+_TABLES = (_FIRST, _SECOND, _THIRD)
+_MAX_CACHED = 500_000  # tokens: a few tens of MB at most, then the tables start afresh
 
 
-def _token_hashes(word: str) -> tuple[int, int, int]:
+def _token_hashes(word: str) -> tuple[bytes, bytes, bytes]:
     """A token's hash in each of a trigram's three places."""
-    hashes: tuple[int, int, int] = _THREE_WORDS.unpack(
-        hashlib.blake2b(word.encode(), digest_size=24).digest()
-    )
-    return hashes
-
-
-_THREE_WORDS = struct.Struct("<3Q")
-
-
-def _xor3(a: int, b: int, c: int) -> int:
-    return a ^ b ^ c
+    digest = hashlib.blake2b(word.encode(), digest_size=24).digest()
+    return digest[:8], digest[8:16], digest[16:]
 
 
 def distance(a: int, b: int) -> int:
