@@ -115,15 +115,34 @@ def test_a_feed_lists_only_its_own_copies() -> None:
     assert [c.id for c in merged[0][1]] == ["b"]  # c is a copy, but not in this feed
 
 
-def test_copies_of_copies_are_one_story_whatever_the_buckets() -> None:
-    """a~b and b~c (each within the distance) make one story, rooted at the newest, though
-    a and c are 8 bits apart; the newest copy of the story is kept."""
+def test_a_story_is_a_star_not_a_chain() -> None:
+    """b is near a, c near b but 8 bits from a: c is a story of its own, so texts that
+    drift a few bits at a time (or are made of the same phrases) never pile up."""
     a = 0x0123456789ABCDEF
-    b, c = a ^ 0b1111, a ^ 0b1111_1111
-    refs = [ref("c", 1, f"{c:016x}"), ref("a", 3, f"{a:016x}"), ref("b", 2, f"{b:016x}")]
+    b, c, d = a ^ 0b1111, a ^ 0b1111_1111, a ^ 0b1_0000_0001
+    refs = [
+        ref(n, 4 - i, f"{h:016x}")
+        for i, (n, h) in enumerate(zip("abcd", [a, b, c, d], strict=True))
+    ]
     stories = find_stories(newest_first(refs))
-    assert [r.id for r in stories["c"]] == ["a", "b", "c"]
-    assert [r.id for r in merge_duplicates(newest_first(refs)).kept] == ["a"]
+    assert [r.id for r in stories["a"]] == ["a", "b", "d"]
+    assert "c" not in stories
+    assert [r.id for r in merge_duplicates(newest_first(refs)).kept] == ["a", "c"]
+
+
+def test_a_note_links_ten_copies_and_counts_the_rest(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    for i in range(14):
+        make_post(
+            posts,
+            f"p{i:02d}.html",
+            f"title: Same\ndate: 2024-05-{i + 1:02d}\ncategories: [G, S{i}]",
+            STORY,
+        )
+    config = site(tmp_path)
+    build(config, now=NOW, cache=False)
+    content = entries(config.output_dir, "all")[0].content[0].value
+    assert content.count("<a href=") == 10 and content.endswith(" +3</p>")
 
 
 def test_deduped_categories_are_those_with_categories_below() -> None:

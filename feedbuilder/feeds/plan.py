@@ -13,7 +13,7 @@ from ..config import Config
 from ..models import Category, FeedSpec, PostRef, Problem
 from .index import FeedPosts, PostIndex
 from .slugs import SlugClash, assign_slugs, build_categories
-from .stories import deduped_categories
+from .stories import NOTE_LINKS, deduped_categories
 
 
 @dataclass
@@ -33,7 +33,7 @@ class FeedPlan:
         for ref in posts.newest:
             self.posts.setdefault(ref.id, ref)
         for _, copies in posts.merged:
-            for ref in copies:
+            for ref in copies[:NOTE_LINKS]:  # the ones its note links to
                 self.copies.setdefault(ref.id, ref)
         self.specs.append(
             FeedSpec(

@@ -11,8 +11,8 @@ hold one of the 23 triples of :data:`_TRIPLES`: each table keys every print by o
 with at most :data:`PEERS` others per table, so a crowd of equal prints (hostile input) costs
 23 × :data:`PEERS` comparisons a post, not one per other post. The tables are made with
 bytes slicing and C-level counting, not a Python step per post per table. Copies of copies
-are one story (union-find, whose root is the newest copy), so a story depends only on the
-posts and their order, never on the order the tables are looked at.
+join the story of their first (newest) copy only when near that one (see
+:func:`find_stories`), so a story depends only on the posts and their order.
 
 Which feeds merge copies is :func:`deduped_categories`' rule; the kept copy is the first of
 the story in the feed's order, and its content ends with "Also in:" and links to the others.
@@ -34,6 +34,7 @@ from ..normalise.fingerprint import StoryPrint
 MAX_DISTANCE = 4  # bits; measured: copies with a word or two changed 95% within, real
 # unrelated posts 10 and more apart
 PEERS = 8  # prints a print is compared with, per table
+NOTE_LINKS = 10  # copies an "Also in" note links to; the rest it counts
 
 
 def _covering_triples() -> tuple[tuple[int, int, int], ...]:
@@ -57,26 +58,17 @@ Merged = tuple[tuple[PostRef, tuple[PostRef, ...]], ...]  # a kept post → its 
 
 def find_stories(refs: Sequence[PostRef]) -> dict[str, tuple[PostRef, ...]]:
     """The stories with more than one copy among ``refs`` (in the site's order): each copy's
-    id → every copy, in that order."""
-    root = list(range(len(refs)))
+    id → every copy, in that order.
 
-    def find(i: int) -> int:
-        while root[i] != i:
-            root[i] = root[root[i]]
-            i = root[i]
-        return i
-
-    joined: set[int] = set()  # the positions of copies: the rest need no grouping
-
-    def union(i: int, j: int) -> None:
-        a, b = find(i), find(j)
-        if a != b:
-            root[max(a, b)] = min(a, b)
-            joined.update((i, j))
-
+    A story is its first (newest) post and the later ones that share a key with one of its
+    copies or whose SimHash is within the distance of the first one's: a star, not a chain,
+    so texts that drift a few bits at a time (or a corpus made of the same phrases) never
+    pile up into one story. A post near several stories joins the first of them.
+    """
+    story = list(range(len(refs)))  # each post's story: the position of its first post
+    simhashes: dict[int, int] = {}
     by_key: dict[str, int] = {}
-    printed: list[int] = []  # the positions of the refs with a SimHash
-    hashes: list[int] = []
+    key_matches: dict[int, list[int]] = {}
     for i, ref in enumerate(refs):
         if not ref.story:
             continue
@@ -84,20 +76,30 @@ def find_stories(refs: Sequence[PostRef]) -> dict[str, tuple[PostRef, ...]]:
         for key in keys:
             first = by_key.setdefault(key, i)
             if first != i:
-                union(i, first)
+                key_matches.setdefault(i, []).append(first)
         if simhash is not None:
-            printed.append(i)
-            hashes.append(simhash)
-    for a, b in _near_pairs(hashes):
-        union(printed[a], printed[b])
+            simhashes[i] = simhash
+    printed = list(simhashes)
+    near: dict[int, list[int]] = {}
+    for a, b in _near_pairs(list(simhashes.values())):
+        near.setdefault(printed[b], []).append(printed[a])
+    for i in sorted(key_matches.keys() | near.keys()):
+        roots = [story[j] for j in key_matches.get(i, ())]
+        own = simhashes.get(i)
+        for j in near.get(i, ()):
+            head = simhashes.get(story[j])  # the story's first post's
+            if own is not None and head is not None and (own ^ head).bit_count() <= MAX_DISTANCE:
+                roots.append(story[j])
+        if roots:
+            story[i] = min(roots)
     groups: dict[int, list[PostRef]] = {}
-    for i in sorted(joined):
-        groups.setdefault(find(i), []).append(refs[i])
+    for i, first in enumerate(story):
+        if first != i:
+            groups.setdefault(first, [refs[first]]).append(refs[i])
     stories: dict[str, tuple[PostRef, ...]] = {}
     for group in groups.values():
-        if len(group) > 1:
-            copies = tuple(group)
-            stories.update((ref.id, copies) for ref in copies)
+        copies = tuple(group)
+        stories.update((ref.id, copies) for ref in copies)
     return stories
 
 
@@ -189,12 +191,14 @@ def source_name(ref: PostRef) -> str:
 _ALSO_IN = {"zh": ("另见：", "、"), "ja": ("他の掲載先：", "、")}
 
 
-def also_in(post: Post, copies: Sequence[Source], language: str) -> Post:
-    """``post`` with "Also in: <links to the copies>" at the end of its content."""
+def also_in(post: Post, copies: Sequence[Source], more: int, language: str) -> Post:
+    """``post`` with "Also in: <links to the copies>" (and "+<more>", the copies not
+    linked) at the end of its content."""
     label, comma = _ALSO_IN.get(language.split("-")[0].lower(), ("Also in: ", ", "))
     links = comma.join(
         f'<a href="{html.escape(c.link)}">{html.escape(c.name or c.link, quote=False)}</a>'
         for c in copies
     )
-    note = f'\n<p class="also-in">{label}{links}</p>'
+    rest = f" +{more}" if more else ""
+    note = f'\n<p class="also-in">{label}{links}{rest}</p>'
     return Post(post.meta, replace(post.body, content_html=post.body.content_html + note))

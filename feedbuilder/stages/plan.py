@@ -10,7 +10,7 @@ from ..cache import Cache, FeedRecord
 from ..collect.files import PostFile
 from ..config import Config
 from ..feeds.plan import FeedPlan, plan_feeds
-from ..feeds.stories import Source, source_name
+from ..feeds.stories import NOTE_LINKS, Source, source_name
 from ..incremental import Decider, feed_fingerprint, post_fingerprint
 from ..models import FeedSpec, PostMeta
 from ..output.writer import OutputDir
@@ -78,7 +78,10 @@ def _keep_unchanged(
     for spec in planned.feeds.specs:
         inputs = [posts[post_id] for post_id in spec.post_ids]
         # "Also in" notes: a copy that comes, goes or changes re-renders the feed.
-        inputs.extend(f"{k} " + " ".join(posts[c] for c in copies) for k, copies in spec.merged)
+        inputs.extend(
+            f"{k} {len(copies)} " + " ".join(posts[c] for c in copies[:NOTE_LINKS])
+            for k, copies in spec.merged
+        )
         fingerprint = feed_fingerprint(spec, inputs)
         planned.fingerprints[spec.key] = fingerprint
         record = records.get(spec.key)

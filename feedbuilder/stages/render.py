@@ -9,7 +9,7 @@ from functools import partial
 from typing import NamedTuple
 
 from ..config import Config
-from ..feeds.stories import Source, also_in
+from ..feeds.stories import NOTE_LINKS, Source, also_in
 from ..models import FeedSpec, Post
 from ..pool import Workers, batches
 from ..progress import stage
@@ -39,11 +39,16 @@ def feed_items(
         return items
     notes = dict(spec.merged)
     return [
-        also_in(post, [sources[c] for c in notes[post.meta.id]], config.language)
-        if post.meta.id in notes
-        else post
+        _noted(post, notes[post.meta.id], sources, config) if post.meta.id in notes else post
         for post in items
     ]
+
+
+def _noted(
+    post: Post, copies: Sequence[str], sources: Mapping[str, Source], config: Config
+) -> Post:
+    linked = [sources[c] for c in copies[:NOTE_LINKS]]
+    return also_in(post, linked, len(copies) - len(linked), config.language)
 
 
 def render_feed(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[str, bytes]:
