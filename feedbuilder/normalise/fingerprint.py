@@ -163,7 +163,7 @@ _FIRST: dict[str, bytes] = {}  # each token's 8-byte hash as a trigram's first t
 _SECOND: dict[str, bytes] = {}
 _THIRD: dict[str, bytes] = {}
 _TABLES = (_FIRST, _SECOND, _THIRD)
-_MAX_CACHED = 500_000  # tokens: a few tens of MB at most, then the tables start afresh
+_MAX_CACHED = 100_000  # tokens (about 15 MB a process), then the tables start afresh
 
 
 def _token_hashes(word: str) -> tuple[bytes, bytes, bytes]:
