@@ -30,7 +30,7 @@ from .models import PackedMeta, PostBody, PostMeta, PostRef, Problem, Severity, 
 from .models import packed_ref as _packed_ref
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
-SCHEMA_VERSION = 6  # 6: posts.queries, posts.in_all (saved-query feeds)
+SCHEMA_VERSION = 7  # 6: posts.queries, posts.in_all (saved-query feeds); 7: posts.story
 _META_COLUMNS = ", ".join(PackedMeta._fields)
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS stamp (value TEXT NOT NULL);
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS snapshot (
 # What planning reads of every cached post (see PostRef); the rest only for feed-bound ones.
 _REF_COLUMNS = (
     "coalesce(id, link), id IS NOT NULL, published, published_zone, updated, categories, tags,"
-    " queries, in_all"
+    " queries, in_all, story"
 )
 _DECODE_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError)
 
@@ -123,8 +123,10 @@ def _outputs_from_json(text: str) -> list[Output]:
 
 def _ref(rel_path: str, columns: Sequence[Any]) -> PostRef:
     """A PostRef from the :data:`_REF_COLUMNS`; raises TypeError (and the like) when damaged."""
-    post_id, declared, published, zone, updated, categories, tags, queries, in_all = columns
+    post_id, declared, published, zone, updated, categories, tags, queries, in_all, story = columns
     if not (isinstance(post_id, str) and type(published) is int and type(updated) is int):
+        raise TypeError("not a post record")
+    if not isinstance(story, str):
         raise TypeError("not a post record")
     return _packed_ref(
         rel_path,
@@ -137,13 +139,14 @@ def _ref(rel_path: str, columns: Sequence[Any]) -> PostRef:
         tags,
         queries,
         in_all,
+        story,
     )
 
 
 _TEXT, _OPTIONAL, _MICROS, _ZONE = str, (str, type(None)), int, (str, int)
 _PACKED_TYPES: tuple[type | tuple[type, ...], ...] = (
     *(_TEXT, _TEXT, _OPTIONAL, _MICROS, _ZONE, _MICROS, _ZONE, _OPTIONAL, _TEXT, _TEXT),
-    *(_OPTIONAL, _OPTIONAL, _OPTIONAL, _TEXT, (float, int), _TEXT, int),
+    *(_OPTIONAL, _OPTIONAL, _OPTIONAL, _TEXT, (float, int), _TEXT, int, _TEXT),
 )
 assert len(_PACKED_TYPES) == len(PackedMeta._fields)
 

@@ -107,6 +107,8 @@ class Config:
     # Full-history archives, RFC 5005 (issue 14.1):
     archives: bool = False  # every feed's whole history as feeds/archive/<key>/<n>.* pages
     archive_page_size: int = 100  # posts per archive page (page 1: the oldest)
+    # One story once (issue 14.3):
+    dedupe: bool = True  # copies of one story appear once in the all-posts and parent feeds
 
     @property
     def zone(self) -> ZoneInfo:

@@ -137,6 +137,7 @@ class PostRef(NamedTuple):
     tags: tuple[str, ...]
     queries: tuple[str, ...] = ()  # the saved queries (feeds.<slug>) it matches, by slug
     in_all: bool = True  # in the all-posts feed (False: exclude_from_all holds it out)
+    story: str = ""  # the body's story print, packed (normalise/fingerprint.py; "": none)
 
     def published_at(self) -> datetime:
         return from_epoch_micros(self.published, self.published_zone)
@@ -169,10 +170,18 @@ class PackedMeta(NamedTuple):
     mtime: float
     queries: str = ""  # PostRef.queries joined by \x1e
     in_all: int = 1  # PostRef.in_all as 0 or 1
+    story: str = ""  # see PostRef.story: made from the raw body, which only the scan has
 
     @classmethod
-    def of(cls, meta: PostMeta, queries: tuple[str, ...] = (), in_all: bool = True) -> PackedMeta:
-        """``meta`` packed, with the scan's query memberships (see :mod:`.feeds.queries`)."""
+    def of(
+        cls,
+        meta: PostMeta,
+        queries: tuple[str, ...] = (),
+        in_all: bool = True,
+        story: str = "",
+    ) -> PackedMeta:
+        """``meta`` packed, with the scan's query memberships (see :mod:`.feeds.queries`)
+        and story print (see :mod:`.normalise.fingerprint`)."""
         thumb = meta.thumbnail
         return cls(
             meta.title,
@@ -192,6 +201,7 @@ class PackedMeta(NamedTuple):
             meta.mtime,
             _PATH.join(queries),
             int(in_all),
+            story,
         )
 
     def unpack(self, rel_path: str) -> PostMeta:
@@ -225,6 +235,7 @@ class PackedMeta(NamedTuple):
             self.tags,
             self.queries,
             self.in_all,
+            self.story,
         )
 
 
@@ -239,6 +250,7 @@ def packed_ref(
     tags: str,
     queries: str = "",
     in_all: int = 1,
+    story: str = "",
 ) -> PostRef:
     """A :class:`PostRef` from the packed fields it needs (see :class:`PackedMeta`)."""
     return PostRef(
@@ -252,6 +264,7 @@ def packed_ref(
         unpack_tags(tags),
         unpack_tags(queries),
         bool(in_all),
+        story,
     )
 
 
@@ -350,8 +363,15 @@ class FeedSpec:
     post_ids: tuple[str, ...]
     post_count: int = 0  # every post of the category, not just the newest ones in the feed
     newest: datetime | None = None
-    duplicates_merged: int = 0  # copies of its stories merged away (story dedupe fills it)
     archive: ArchiveLinks | None = None  # only with archives = true (issue 14.1)
+    # One story once (issue 14.3): each item that stands for copies of its story left out of
+    # the feed (its id, theirs); its content ends with "Also in" and links to them.
+    merged: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def duplicates_merged(self) -> int:
+        """How many posts the feed left out as copies of a story one of its items stands for."""
+        return sum(len(copies) for _, copies in self.merged)
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,7 +115,7 @@ def _build(
     posts, cleaned, cleaning_problems = load_posts(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
-    rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
+    rendered = render(planned.todo, planned.feeds.specs, posts, config, workers, planned.sources)
     archived = _archives(planned, scanned, config, decider, cache, output, workers, posts)
     health = measure(planned, posts, rendered, config, previous)
     site = {**rendered.site, HEALTH_PATH: health.to_json()}
@@ -214,7 +214,7 @@ def check(
     posts, cleaned, cleaning_problems = load_posts(
         needed, scanned.files, config, decider, None, workers, _links(scanned, config, needed)
     )
-    render(planned.todo, planned.feeds.specs, posts, config, workers)
+    render(planned.todo, planned.feeds.specs, posts, config, workers, planned.sources)
     return BuildReport(
         posts_read=scanned.posts_read,
         posts_skipped=scanned.posts_skipped,

@@ -72,6 +72,8 @@ def prepare_site(site: Path, modules: Path) -> None:
     }
     (site / "package.json").write_text(json.dumps(package), encoding="utf-8")
     (site / "node_modules").symlink_to(modules)
+    # Hexo's feed shows every post, reposts too: compare like with like (issue 14.3).
+    (site / "feedbuilder.toml").write_text("dedupe = false\n", encoding="utf-8")
 
 
 def copy_daichangya(site: Path) -> None:

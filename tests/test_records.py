@@ -72,7 +72,8 @@ def test_packed_meta_has_a_field_for_every_post_meta_field() -> None:
     fields = {f.name for f in dataclasses.fields(PostMeta)} - {"rel_path"}
     zones = {"published_zone", "updated_zone", "thumbnail_type"}  # parts of a field
     scanned = {"queries", "in_all"}  # decided by the scan, not by normalising (PostRef's)
-    assert set(PackedMeta._fields) == fields | zones | scanned
+    from_the_body = {"story"}  # the story print: made in the scan from the raw body
+    assert set(PackedMeta._fields) == fields | zones | scanned | from_the_body
 
 
 @given(metas())
@@ -86,15 +87,22 @@ def test_a_post_meta_survives_packing(meta: PostMeta) -> None:
 
 
 def test_a_post_meta_survives_the_cache(tmp_path: Path) -> None:
-    @given(metas())
-    def check(meta: PostMeta) -> None:
+    @given(metas(), st.sampled_from(["", "- 0123456789abcdef", "00ff00ff00ff00ff 0a 0b"]))
+    def check(meta: PostMeta, story: str) -> None:
         cache = Cache.open(tmp_path / "cache.sqlite", "stamp")
         try:
+            packed = PackedMeta.of(meta, ("q1", "q2"), False, story)
             with cache.transaction():
-                cache.put_scans([((meta.rel_path, 1, 2), PackedMeta.of(meta), [])])
+                cache.put_scans([((meta.rel_path, 1, 2), packed, [])])
             assert same(cache.metas([meta.rel_path])[meta.rel_path], meta)
             found, _ = cache.scans({meta.rel_path: PostFile("", meta.rel_path, 1, 2)})
-            assert found[meta.rel_path] == (PackedMeta.of(meta).ref(meta.rel_path), [])
+            assert found[meta.rel_path] == (packed.ref(meta.rel_path), [])
+            ref = found[meta.rel_path][0]
+            assert ref is not None and (ref.queries, ref.in_all, ref.story) == (
+                ("q1", "q2"),
+                False,
+                story,
+            )
         finally:
             cache.close()
 

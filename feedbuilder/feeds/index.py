@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import NamedTuple, Protocol
 
 from ..models import PostRef
+from .stories import Merged, Stories, collapse, find_stories
 
 
 def newest_first_key(ref: PostRef) -> tuple[int, str]:
@@ -39,6 +40,7 @@ class FeedPosts(NamedTuple):
     newest: list[PostRef]
     total: int  # every post of the feed, not just the newest
     published: datetime | None = None
+    merged: Merged = ()  # with stories: each kept post and its copies in the feed
 
 
 class PostIndex(Protocol):
@@ -60,11 +62,18 @@ class PostIndex(Protocol):
         tag: str | None = None,
         query: str | None = None,
         published_since: int | None = None,
+        stories: Stories | None = None,
     ) -> FeedPosts:
         """The first ``limit`` (0: all) posts of the all-posts feed (no category, tag or
         query: every post with ``in_all``), of a category (at any level of a post's
         hierarchies), of a tag, or of a saved query (the posts whose ``queries`` name it);
-        with ``published_since`` (epoch microseconds) only those published then or later."""
+        with ``published_since`` (epoch microseconds) only those published then or later;
+        with ``stories``, each story once (see :func:`.stories.collapse`)."""
+        ...
+
+    def stories(self) -> Stories:
+        """The stories with several copies among the posts (:func:`.stories.find_stories`
+        over every post in the site's order)."""
         ...
 
 
@@ -96,6 +105,7 @@ class MemoryIndex:
         tag: str | None = None,
         query: str | None = None,
         published_since: int | None = None,
+        stories: Stories | None = None,
     ) -> FeedPosts:
         if category is not None:
             members = self._category_members().get(category, [])
@@ -107,7 +117,27 @@ class MemoryIndex:
             members = self._all_members()
         if published_since is not None:
             members = [ref for ref in members if ref.published >= published_since]
-        return FeedPosts(members[: limit or None], len(members), self._published(members))
+        published = self._published(members)
+        if not stories:
+            return FeedPosts(members[: limit or None], len(members), published)
+        kept, merged = collapse(members, limit, stories, self._inside(category, tag, query))
+        return FeedPosts(kept, len(members), published, merged)
+
+    def stories(self) -> Stories:
+        return find_stories(self._refs)
+
+    def _inside(
+        self, category: str | None, tag: str | None, query: str | None
+    ) -> Callable[[PostRef], bool]:
+        """Whether a post is in the feed of ``category``, ``tag`` or ``query`` (none: the
+        all-posts feed)."""
+        if category is not None:
+            return lambda ref: category in self._names[ref.categories]
+        if tag is not None:
+            return lambda ref: tag in ref.tags
+        if query is not None:
+            return lambda ref: query in ref.queries
+        return lambda ref: ref.in_all
 
     def _published(self, members: list[PostRef]) -> datetime | None:
         """The newest publication date: the first member's when the order is by date."""

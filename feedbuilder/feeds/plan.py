@@ -15,6 +15,7 @@ from ..models import Category, FeedSpec, PostRef, Problem, epoch_micros, from_ep
 from .index import FeedPosts, PostIndex
 from .queries import QUERY_KEY_PREFIX
 from .slugs import SlugClash, assign_slugs, build_categories
+from .stories import NOTE_LINKS, deduped_categories
 
 
 @dataclass
@@ -25,6 +26,7 @@ class FeedPlan:
     specs: list[FeedSpec] = field(default_factory=list)
     categories: dict[str, Category] = field(default_factory=dict)
     posts: dict[str, PostRef] = field(default_factory=dict)  # every feed-bound post, by id
+    copies: dict[str, PostRef] = field(default_factory=dict)  # the copies they stand for
     problems: list[Problem] = field(default_factory=list)
     expires: datetime | None = None  # when a post first ages out of a max_age_days feed
 
@@ -33,6 +35,9 @@ class FeedPlan:
     ) -> None:
         for ref in posts.newest:
             self.posts.setdefault(ref.id, ref)
+        for _, copies in posts.merged:
+            for ref in copies[:NOTE_LINKS]:  # the ones its note links to
+                self.copies.setdefault(ref.id, ref)
         self.specs.append(
             FeedSpec(
                 key=key,
@@ -42,23 +47,30 @@ class FeedPlan:
                 post_ids=tuple(ref.id for ref in posts.newest),
                 post_count=posts.total,
                 newest=posts.published,
+                merged=tuple(
+                    (kept.id, tuple(c.id for c in copies)) for kept, copies in posts.merged
+                ),
             )
         )
 
 
 def plan_feeds(index: PostIndex, config: Config, now: datetime | None = None) -> FeedPlan:
     """The all-posts feed, one feed per category, (``tag_feeds``) one per tag, and one per
-    saved query (``feeds``); ``now`` is the clock of their ``max_age_days``."""
+    saved query (``feeds``); ``now`` is the clock of their ``max_age_days``. With ``dedupe``,
+    the all-posts feed and each category with categories below it show every story once
+    (see :mod:`.stories`)."""
     limit = config.items_per_feed
     site = config.site_title
     plan = FeedPlan()
+    stories = index.stories() if config.dedupe else {}
     plan.add(
         "all",
         site,
         config.description or f"All posts from {site}",
         None,
-        index.feed_posts(limit),
+        index.feed_posts(limit, stories=stories),
     )
+    deduped = deduped_categories(index.category_paths()) if stories else set()
     plan.categories, clashes = build_categories(index.category_paths(), config.category_map)
     for name, category in plan.categories.items():
         settings = config.category_settings(category)
@@ -67,7 +79,11 @@ def plan_feeds(index: PostIndex, config: Config, now: datetime | None = None) ->
             settings.title or f"{site} – {name}",
             settings.description or f"Posts in {name} from {site}",
             category,
-            index.feed_posts(settings.items_per_feed or limit, category=name),
+            index.feed_posts(
+                settings.items_per_feed or limit,
+                category=name,
+                stories=stories if name in deduped else None,
+            ),
         )
     plan.problems.extend(
         _clash(c, index.feed_posts(1, category=c.name).newest, "category") for c in clashes

@@ -11,6 +11,7 @@ from ..collect.files import PostFile
 from ..config import Config
 from ..feeds.archives import ArchivePlan, plan_archives
 from ..feeds.plan import FeedPlan, plan_feeds
+from ..feeds.stories import NOTE_LINKS, Source, source_name
 from ..incremental import Decider, feed_fingerprint, post_fingerprint
 from ..models import FeedSpec, PostMeta
 from ..output.writer import OutputDir
@@ -24,10 +25,11 @@ class Planned:
     build left current (by key) with every feed's input fingerprint."""
 
     feeds: FeedPlan
-    metas: dict[str, PostMeta]
+    metas: dict[str, PostMeta]  # the feed-bound posts' and the copies they stand for
     kept: dict[str, FeedRecord] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     archives: ArchivePlan | None = None  # archives = true: every feed's archive pages
+    sources: dict[str, Source] = field(default_factory=dict)  # each copy's, for "Also in"
 
     @property
     def todo(self) -> list[FeedSpec]:
@@ -57,9 +59,12 @@ def plan(
         index = scan.index(config.order_by)
         feeds = plan_feeds(index, config, decider.now)
         archives = plan_archives(index, feeds, config) if config.archives else None
-        bound = list(feeds.posts.values())
-        planned = Planned(feeds, dict(zip(feeds.posts, scan.metas(bound), strict=True)))
+        refs = {**feeds.copies, **feeds.posts}
+        planned = Planned(feeds, dict(zip(refs, scan.metas(list(refs.values())), strict=True)))
         planned.archives = archives
+        planned.sources = {
+            i: Source(source_name(ref), planned.metas[i].link) for i, ref in feeds.copies.items()
+        }
         if cache is not None and output is not None:
             _keep_unchanged(planned, scan.files, decider, cache, output)
     return planned
@@ -76,7 +81,13 @@ def _keep_unchanged(
     stats = output.stats(path for r in records.values() for path, _, _ in r.outputs)
     posts = {i: post_fingerprint(m, files[m.rel_path]) for i, m in planned.metas.items()}
     for spec in planned.feeds.specs:
-        fingerprint = feed_fingerprint(spec, [posts[post_id] for post_id in spec.post_ids])
+        inputs = [posts[post_id] for post_id in spec.post_ids]
+        # "Also in" notes: a copy that comes, goes or changes re-renders the feed.
+        inputs.extend(
+            f"{k} {len(copies)} " + " ".join(posts[c] for c in copies[:NOTE_LINKS])
+            for k, copies in spec.merged
+        )
+        fingerprint = feed_fingerprint(spec, inputs)
         planned.fingerprints[spec.key] = fingerprint
         record = records.get(spec.key)
         if decider.feed_unchanged(record, fingerprint, stats):

@@ -9,6 +9,7 @@ from functools import partial
 from typing import NamedTuple
 
 from ..config import Config
+from ..feeds.stories import NOTE_LINKS, Source, also_in
 from ..models import FeedSpec, Post
 from ..pool import Workers, batches
 from ..progress import stage
@@ -26,6 +27,28 @@ class RenderedFeed(NamedTuple):
 class Rendered(NamedTuple):
     feeds: list[RenderedFeed]
     site: dict[str, bytes]  # the feeds page, OPML and the like: made from every feed
+
+
+def feed_items(
+    spec: FeedSpec, posts: Mapping[str, Post], sources: Mapping[str, Source], config: Config
+) -> list[Post]:
+    """The feed's posts, in order, as this feed shows them: the note is the feed's, not the
+    post's (another feed holds other copies), so it is added here, never cached."""
+    items = [posts[i] for i in spec.post_ids]
+    if not spec.merged:
+        return items
+    notes = dict(spec.merged)
+    return [
+        _noted(post, notes[post.meta.id], sources, config) if post.meta.id in notes else post
+        for post in items
+    ]
+
+
+def _noted(
+    post: Post, copies: Sequence[str], sources: Mapping[str, Source], config: Config
+) -> Post:
+    linked = [sources[c] for c in copies[:NOTE_LINKS]]
+    return also_in(post, linked, len(copies) - len(linked), config.language)
 
 
 def render_feed(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[str, bytes]:
@@ -47,10 +70,12 @@ def render(
     posts: Mapping[str, Post],
     config: Config,
     workers: Workers,
+    sources: Mapping[str, Source] | None = None,
 ) -> Rendered:
     """The feeds of ``todo`` (their posts from ``posts``, by id), and the site files from
-    ``every`` feed."""
-    items = [(spec, [posts[i] for i in spec.post_ids]) for spec in todo]
+    ``every`` feed; an item that stands for copies of its story (``spec.merged``) ends
+    with "Also in" and their ``sources``."""
+    items = [(spec, feed_items(spec, posts, sources or {}, config)) for spec in todo]
     if items:  # imported before the pool forks, so the workers inherit it
         importlib.import_module("feedbuilder.feeds.formats")
     pool = workers.use_pool(sum(len(p) for _, p in items), POOL_MIN_FEED_ITEMS)

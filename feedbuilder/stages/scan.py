@@ -25,6 +25,7 @@ from ..feeds.queries import in_all, memberships
 from ..incremental import Decider
 from ..models import PackedMeta, PostMeta, PostRef, Problem, Severity, epoch_micros
 from ..normalise import future_reason, normalise_meta
+from ..normalise.fingerprint import story_print
 from ..pool import Workers, batches
 from ..progress import stage
 from .listing import Listing
@@ -50,7 +51,8 @@ def scan_post(file: PostFile, config: Config) -> ScannedPost:
     if meta is None:
         return ScannedPost(None, problems + more)
     queries = memberships(meta, source.body, config.feeds, config.site_author)
-    packed = PackedMeta.of(meta, queries, in_all(meta, config.exclude_from_all))
+    story = story_print(meta.title, source.body).pack() if config.dedupe else ""
+    packed = PackedMeta.of(meta, queries, in_all(meta, config.exclude_from_all), story)
     return ScannedPost(packed, problems + more)
 
 

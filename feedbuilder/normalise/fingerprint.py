@@ -1,0 +1,177 @@
+"""A post's story print: what tells that two posts are the same article (issue 14.3).
+
+Computed once per post in the scan, from the title and the raw body, without parsing the
+HTML (the scan must stay cheap): tags, scripts, styles and comments are cut out with
+patterns, the text is case-folded and read as tokens, each CJK
+character one token (Chinese and Japanese have no spaces between words), each run of other
+letters or digits one.
+
+A print is two things, as one plain string (so the cache and a worker's pickle carry it):
+
+- *exact keys*: a hash of the normalised title with the opening text; a Sina-style body
+  that begins with a ``原标题：`` ("original title") line gives a second key with that title;
+- a 64-bit *SimHash* over token trigrams of the opening text, so a lightly edited copy lands
+  within a few bits of the original while unrelated texts differ in about 32.
+
+Texts too short to tell apart (a caption, an episode title over a picture) get neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+MAX_RAW_CHARS = 32_768  # of the raw body: the opening is all a print looks at
+MAX_TEXT_CHARS = 12_000  # of its text
+MAX_TOKENS = 2_000  # the opening a SimHash is made from
+KEY_TOKENS = 48  # opening tokens in an exact key
+MIN_TOKENS = 24  # below this a text gets no print at all
+
+_CJK = (
+    "\u3040-\u30ff"  # kana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "\uac00-\ud7af"  # Hangul syllables (rare Han beyond the BMP: read as words, 4x faster)
+)
+_CUT = re.compile(
+    r"<script\b.*?(?:</script\s*>|$)|<style\b.*?(?:</style\s*>|$)|<!--.*?(?:-->|$)"
+    r"|```.*?(?:```|$)|\{%[^\n]{0,200}?%\}",
+    re.IGNORECASE | re.DOTALL,
+)
+# [^<>]: an unclosed "<" costs a scan to the next "<", not to the end (linear time)
+_LINE_TAG = re.compile(r"<(?:/p|br|/div|/h[1-6]|/li|/tr|/blockquote)\b[^<>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]*>")
+_ENTITY = re.compile(r"&(?:#x[0-9a-f]+|#[0-9]+|[a-z][a-z0-9]*);", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
+_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+_RUN = re.compile(r"[^\W_]+")
+_ALL_CJK = re.compile(f"[{_CJK}]+")
+_ORIGINAL_TITLE = re.compile(r"^\W*原标题\s*[：:]\s*(.+)$", re.MULTILINE)
+
+
+class StoryPrint(NamedTuple):
+    """A post's exact keys (hex) and SimHash (None: too little text for one)."""
+
+    keys: tuple[str, ...]
+    simhash: int | None
+
+    def pack(self) -> str:
+        """As one string: ``<simhash hex or ->`` then each key, space-separated."""
+        head = "-" if self.simhash is None else f"{self.simhash:016x}"
+        return " ".join((head, *self.keys))
+
+    @classmethod
+    def unpack(cls, text: str) -> StoryPrint:
+        """The inverse of :meth:`pack` ("": no print)."""
+        if not text:
+            return NO_PRINT
+        head, *keys = text.split(" ")
+        return cls(tuple(keys), None if head == "-" else int(head, 16))
+
+
+NO_PRINT = StoryPrint((), None)
+
+
+def plain_text(raw: str) -> str:
+    """The readable text of a raw HTML or Markdown body, roughly: markup, code and links
+    cut, entities dropped (they are punctuation, as far as a print cares), lines kept."""
+    text = _CUT.sub(" ", raw[:MAX_RAW_CHARS])
+    text = _LINE_TAG.sub("\n", text)
+    return _URL.sub(" ", _ENTITY.sub(" ", _TAG.sub(" ", text)))
+
+
+def tokens(text: str) -> list[str]:
+    """Case-folded words, each CJK character a word of its own.
+
+    Runs of letters are found first and only runs holding CJK are cut into characters: a
+    regex match per character, or NFKC over the whole text, would cost more than the rest of
+    a post's scan."""
+    words: list[str] = []
+    for run in _RUN.findall(text.casefold()):
+        if run.isascii():
+            words.append(run)
+        elif _ALL_CJK.fullmatch(run):
+            words.extend(run)
+        else:
+            words.extend(_TOKEN.findall(run))
+    return words
+
+
+def title_key(title: str) -> str:
+    """A title as a key: case-folded, letters and digits only."""
+    return "".join(tokens(title))
+
+
+def story_print(title: str, raw_body: str) -> StoryPrint:
+    """The print of a post titled ``title`` with the raw body ``raw_body``."""
+    text = plain_text(raw_body)[:MAX_TEXT_CHARS]
+    titles = [title_key(title)]
+    original = _ORIGINAL_TITLE.search(text, 0, 2000)
+    if original is not None:
+        titles.append(title_key(original.group(1)))
+        text = text[: original.start()] + text[original.end() :]
+    words = tokens(text)
+    if len(words) < MIN_TOKENS:
+        return NO_PRINT
+    words = words[:MAX_TOKENS]
+    opening = " ".join(words[:KEY_TOKENS])
+    keys = tuple(dict.fromkeys(_key(f"{t}\0{opening}") for t in titles if t))
+    return StoryPrint(keys, simhash(words))
+
+
+def _key(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def simhash(words: Sequence[str]) -> int:
+    """64-bit SimHash of the token trigrams of ``words`` (at least three).
+
+    A trigram's hash is its three tokens' hashes XORed, each token's drawn from its own
+    table (tabulation hashing: as random as SimHash needs). Tokens are hashed once per
+    process (posts share most of their words, and CJK text a few thousand characters); the
+    trigrams' hashes are made as three byte strings XORed whole, and each one's vote on every
+    bit is counted with bytes operations: no Python step per trigram.
+    """
+    if len(_FIRST) > _MAX_CACHED:
+        for table in _TABLES:
+            table.clear()
+    for word in set(words).difference(_FIRST):  # C-level: looks each word up in the dict
+        for table, digest in zip(_TABLES, _token_hashes(word), strict=True):
+            table[word] = digest
+    count = len(words) - 2
+    first = b"".join(map(_FIRST.__getitem__, words[:count]))
+    second = b"".join(map(_SECOND.__getitem__, words[1 : count + 1]))
+    third = b"".join(map(_THIRD.__getitem__, words[2:]))
+    hashes = (
+        int.from_bytes(first, "little")
+        ^ int.from_bytes(second, "little")
+        ^ int.from_bytes(third, "little")
+    ).to_bytes(len(first), "little")
+    half = count / 2
+    value = 0
+    for position in range(8):
+        column = hashes[position::8]
+        for bit in range(8):
+            if column.translate(_BIT_OF[bit]).count(1) > half:
+                value |= 1 << (position * 8 + bit)
+    return value
+
+
+_BIT_OF = [bytes((byte >> bit) & 1 for byte in range(256)) for bit in range(8)]
+_FIRST: dict[str, bytes] = {}  # each token's 8-byte hash as a trigram's first token
+_SECOND: dict[str, bytes] = {}
+_THIRD: dict[str, bytes] = {}
+_TABLES = (_FIRST, _SECOND, _THIRD)
+_MAX_CACHED = 100_000  # tokens (about 15 MB a process), then the tables start afresh
+
+
+def _token_hashes(word: str) -> tuple[bytes, bytes, bytes]:
+    """A token's hash in each of a trigram's three places."""
+    digest = hashlib.blake2b(word.encode(), digest_size=24).digest()
+    return digest[:8], digest[8:16], digest[16:]
+
+
+def distance(a: int, b: int) -> int:
+    """How many bits two SimHashes differ in."""
+    return (a ^ b).bit_count()
