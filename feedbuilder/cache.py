@@ -28,8 +28,10 @@ from .config import Config
 from .errors import CacheError
 from .models import PackedMeta, PostBody, PostMeta, PostRef, Problem, Severity, Thumbnail
 from .models import packed_ref as _packed_ref
+from .output.writer import unlink_if_link
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
+_SQLITE_FILES = ("", "-wal", "-shm", "-journal")  # the database and the files beside it
 SCHEMA_VERSION = 5
 _META_COLUMNS = ", ".join(PackedMeta._fields)
 _SCHEMA = f"""
@@ -186,7 +188,11 @@ class Cache:
         """
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            for suffix in _SQLITE_FILES:  # SQLite follows symlinks: a planted one is removed
+                unlink_if_link(Path(f"{path}{suffix}"))
             db = sqlite3.connect(path, timeout=0, isolation_level=None)
+        except OSError as exc:
+            raise CacheError(f"{path}: {exc.strerror or exc}") from exc
         except sqlite3.Error as exc:
             raise CacheError(str(exc)) from exc
         cache = cls(db, path)
@@ -213,7 +219,7 @@ class Cache:
             return cls.open(path, stamp_value), None
         except CacheError as exc:
             reason = f"cache unusable ({exc}); rebuilt from scratch"
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in _SQLITE_FILES:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
                 Path(f"{path}{suffix}").unlink()
         try:

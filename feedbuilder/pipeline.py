@@ -26,7 +26,13 @@ from .models import BuildReport, PostMeta, Problem
 from .output.writer import OutputDir, build_lock
 from .pool import Workers
 from .stages.bodies import load_posts, post_links
-from .stages.listing import Listing, list_posts, refuse_to_empty, require_posts_dir
+from .stages.listing import (
+    Listing,
+    list_posts,
+    refuse_to_empty,
+    require_apart,
+    require_posts_dir,
+)
 from .stages.plan import plan
 from .stages.remember import remember
 from .stages.render import render
@@ -56,7 +62,8 @@ def build(
     it after (process-wide, so off unless asked: the CLI asks).
 
     Raises:
-        ConfigError: the posts folder is missing (nothing is created).
+        ConfigError: the posts folder is missing, or the output dir is, holds or sits in it
+            (nothing is created).
         WouldEmptySiteError: it holds no post while the output dir holds a built site.
         OutputError: the output dir cannot be written; every file in it is whole.
         LockedError: another build holds the lock for longer than ``wait_seconds``.
@@ -65,6 +72,7 @@ def build(
     decider = Decider(now or datetime.now(UTC))
     workers = workers or Workers()
     require_posts_dir(config.posts_dir)  # before the lock: a failed build creates nothing
+    require_apart(config.posts_dir, config.output_dir)
     with build_lock(config.output_dir, wait_seconds):
         output = OutputDir(config.output_dir)
         listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
