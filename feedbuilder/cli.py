@@ -94,8 +94,10 @@ def _fail(message: str, code: int) -> None:
 
 
 def _print_problems(report: BuildReport, config: Config, quiet: bool) -> None:
+    """Each problem the last build did not report already (same file, size, mtime and
+    reason): cron mails only news. ``check`` passes a report with none known."""
     for problem in report.problems:
-        if quiet and problem.severity is not Severity.ERROR:
+        if problem in report.known or (quiet and problem.severity is not Severity.ERROR):
             continue
         click.echo(_display(problem, config), err=True)
 
@@ -163,7 +165,12 @@ def main() -> None:
 
 @main.command(name="build")
 @with_common_options
-@click.option("--quiet", "-q", is_flag=True, help="Print only errors: no summary, no warnings.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only new errors: no summary, no warnings, nothing the last build reported.",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 when any post was skipped.")
 @click.option(
     "--wait",
@@ -191,7 +198,12 @@ def build_command(
         click.echo(
             f"{report.posts_read} posts read, {report.posts_skipped} skipped, "
             f"{report.feeds_written} feeds written, {report.feeds_unchanged} unchanged"
-            + (f", {report.files_removed} removed" if report.files_removed else ""),
+            + (f", {report.files_removed} removed" if report.files_removed else "")
+            + (
+                f"; {len(report.known)} known problems not repeated (feedbuilder check lists them)"
+                if report.known
+                else ""
+            ),
             err=True,
         )
     if strict and report.posts_skipped:

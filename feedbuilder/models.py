@@ -327,6 +327,7 @@ class BuildReport:
     files_scanned: int = 0  # post files read (the others' front matter came from the cache)
     bodies_cleaned: int = 0  # bodies cleaned (the other feed-bound ones came from the cache)
     problems: list[Problem] = field(default_factory=list)
+    known: frozenset[Problem] = frozenset()  # of problems, those the last build reported too
 
     @property
     def errors(self) -> list[Problem]:

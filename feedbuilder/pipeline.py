@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 
 from .cache import Cache, cache_file, stamp
 from .config import Config
+from .edits import Edits, known_problems
 from .errors import CacheError
 from .incremental import Decider
 from .models import BuildReport, PostMeta, Problem
+from .output.state import STATE_NAME, load_state, save_state
 from .output.writer import OutputDir, build_lock
 from .pool import Workers
 from .stages.bodies import load_posts, post_links
@@ -77,17 +79,30 @@ def build(
         output = OutputDir(config.output_dir)
         listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
         refuse_to_empty(listing, config.posts_dir, output)
+        last = load_state(config.output_dir)
+        edits = Edits(last, stamp(config)[:16], decider.now)
         with _opened(cache, config) as (store, warnings):
             key = decider.listing_key(listing.files, listing.problems) if store else None
             report = _last_build(store, key, decider, output) if store else None
             if report is None:
                 try:
-                    report = _build(config, decider, listing, output, store, key, workers, tune_gc)
+                    report = _build(
+                        config, decider, listing, output, store, key, workers, tune_gc, edits
+                    )
                 except CacheError as exc:
                     assert store is not None
                     warnings.append(Problem(str(store.path), f"cache failed ({exc}); not used"))
-                    report = _build(config, decider, listing, output, None, None, workers, tune_gc)
+                    report = _build(
+                        config, decider, listing, output, None, None, workers, tune_gc, edits
+                    )
             report.problems.extend(warnings)
+        listed = {file.rel_path: (file.size, file.mtime_ns) for file in listing.files}
+        report.known = known_problems(report.problems, last, listed)
+        try:
+            save_state(config.output_dir, edits.state(listed, report.problems))
+        except OSError as exc:
+            where = config.output_dir / STATE_NAME
+            report.problems.append(Problem(str(where), f"not saved ({exc.strerror or exc})"))
         report.problems.extend(_announce(config))
     return report
 
@@ -109,6 +124,7 @@ def _build(
     listing_key: str | None,
     workers: Workers,
     tune_gc: bool,
+    edits: Edits,
 ) -> BuildReport:
     """The stages of a build that has something to do."""
     with _gc_paused() if tune_gc else contextlib.nullcontext():
@@ -118,6 +134,8 @@ def _build(
     posts, cleaned, cleaning_problems = load_posts(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
+    if config.hexo is None:  # a Hexo site's update dates follow its updated_option
+        posts = edits.date(posts)
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers)
     written = write(rendered, planned.kept, output)
     report = BuildReport(
