@@ -22,7 +22,15 @@ from ..config import Config
 from ..feeds.dedupe import dedupe
 from ..feeds.index import MemoryIndex, PostIndex
 from ..incremental import Decider
-from ..models import PackedMeta, PostMeta, PostRef, Problem, Severity, epoch_micros
+from ..models import (
+    PackedMeta,
+    PostMeta,
+    PostRef,
+    Problem,
+    Severity,
+    epoch_micros,
+    from_epoch_micros,
+)
 from ..normalise import future_reason, normalise_meta
 from ..pool import Workers, batches
 from ..progress import stage
@@ -92,8 +100,17 @@ class Scan:
             CacheError: the cache cannot give them (the build then runs without it).
         """
         found = self.source.metas([ref.rel_path for ref in refs])
-        metas = [found[ref.rel_path] for ref in refs]
-        return [m if m.id == r.id else m.replace(id=r.id) for m, r in zip(metas, refs, strict=True)]
+        return [_as_ref(found[ref.rel_path], ref) for ref in refs]
+
+
+def _as_ref(meta: PostMeta, ref: PostRef) -> PostMeta:
+    """``meta`` with what the build decided for its ref: a unique id, and no update date
+    when the one it gives is after the build's time."""
+    if meta.id != ref.id:
+        meta = meta.replace(id=ref.id)
+    if ref.updated == ref.published and meta.updated != meta.published:
+        meta = meta.replace(updated=meta.published)
+    return meta
 
 
 def scan(
@@ -163,7 +180,8 @@ def _hold_back_future_posts(
     config: Config,
     now: datetime,
 ) -> None:
-    """Every file's scan into ``result``, posts dated after ``now`` skipped (unless kept)."""
+    """Every file's scan into ``result``, posts dated after ``now`` skipped (unless kept),
+    update dates after ``now`` ignored (with a warning) until then."""
     now_us = epoch_micros(now)
     for file in files:
         ref, problems = found[file.rel_path]
@@ -173,6 +191,17 @@ def _hold_back_future_posts(
             if reason:
                 result.next_due = due if result.next_due is None else min(result.next_due, due)
                 ref, problems = None, [*problems, Problem(file.rel_path, reason, Severity.ERROR)]
+        elif ref is not None and ref.updated > now_us:  # not updated yet: ignored till then
+            when = from_epoch_micros(ref.updated, ref.published_zone)
+            result.next_due = when if result.next_due is None else min(result.next_due, when)
+            reason = f"updated date {when.isoformat()} is after the build's time; ignored"
+            ref, problems = (
+                ref._replace(updated=ref.published),
+                [
+                    *problems,
+                    Problem(file.rel_path, reason),
+                ],
+            )
         result.problems.extend(problems)
         if ref is None:
             if problems:  # no problem: not a post at all (a Hexo draft, `published: false`)
