@@ -286,6 +286,22 @@ class Cache:
                 ),
             )
 
+    def usable(self, rel_paths: Sequence[str]) -> tuple[int, set[str]]:
+        """How many cached posts were usable, and which of ``rel_paths`` were (whatever
+        their size and mtime then): what the mass-failure guard compares a scan with."""
+        found: set[str] = set()
+        with self._errors():
+            (total,) = self._db.execute("SELECT count(*) FROM posts WHERE usable").fetchone()
+            for i in range(0, len(rel_paths), 500):  # under SQLite's limit on parameters
+                chunk = rel_paths[i : i + 500]
+                rows = self._db.execute(
+                    "SELECT rel_path FROM posts WHERE usable AND rel_path IN"
+                    f" ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update(row[0] for row in rows)
+        return int(total), found
+
     def delete_posts(self, rel_paths: Iterable[str]) -> None:
         with self._errors():
             keys = [(p,) for p in rel_paths]

@@ -185,14 +185,32 @@ def main() -> None:
     is_flag=True,
     help="Ignore and leave alone the build cache: read every post, render every feed.",
 )
+@click.option(
+    "--allow-shrink",
+    "allow_shrink",
+    is_flag=True,
+    help="Build even when most posts that built last time are unusable now, or none is left.",
+)
 @verbose_option
 def build_command(
-    quiet: bool, strict: bool, wait: float, no_cache: bool, verbose: bool, **options: Any
+    quiet: bool,
+    strict: bool,
+    wait: float,
+    no_cache: bool,
+    allow_shrink: bool,
+    verbose: bool,
+    **options: Any,
 ) -> None:
     """Build every feed into the output folder."""
     config = _config(options, verbose)
     with exits(), observed(verbose, quiet):
-        report = build(config, cache=not no_cache, wait_seconds=wait, tune_gc=True)
+        report = build(
+            config,
+            cache=not no_cache,
+            wait_seconds=wait,
+            tune_gc=True,
+            allow_shrink=allow_shrink,
+        )
     _print_problems(report, config, quiet)
     if not quiet:
         click.echo(

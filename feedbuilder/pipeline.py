@@ -53,6 +53,7 @@ def build(
     workers: Workers | None = None,
     wait_seconds: float = 0,
     tune_gc: bool = False,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Build every feed into the output dir.
 
@@ -66,7 +67,8 @@ def build(
     Raises:
         ConfigError: the posts folder is missing, or the output dir is, holds or sits in it
             (nothing is created).
-        WouldEmptySiteError: it holds no post while the output dir holds a built site.
+        WouldEmptySiteError: it holds no post while the output dir holds a built site, or
+            (MassFailureError) most posts the last build used are unusable now.
         OutputError: the output dir cannot be written; every file in it is whole.
         LockedError: another build holds the lock for longer than ``wait_seconds``.
         WorkerError: a worker process died; nothing was written.
@@ -78,7 +80,8 @@ def build(
     with build_lock(config.output_dir, wait_seconds):
         output = OutputDir(config.output_dir)
         listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
-        refuse_to_empty(listing, config.posts_dir, output)
+        if not allow_shrink:
+            refuse_to_empty(listing, config.posts_dir, output)
         last = load_state(config.output_dir)
         edits = Edits(last, stamp(config)[:16], decider.now)
         with _opened(cache, config) as (store, warnings):
@@ -87,13 +90,22 @@ def build(
             if report is None:
                 try:
                     report = _build(
-                        config, decider, listing, output, store, key, workers, tune_gc, edits
+                        config,
+                        decider,
+                        listing,
+                        output,
+                        store,
+                        key,
+                        workers,
+                        tune_gc,
+                        edits,
+                        allow_shrink,
                     )
                 except CacheError as exc:
                     assert store is not None
                     warnings.append(Problem(str(store.path), f"cache failed ({exc}); not used"))
                     report = _build(
-                        config, decider, listing, output, None, None, workers, tune_gc, edits
+                        config, decider, listing, output, None, None, workers, tune_gc, edits, True
                     )
             report.problems.extend(warnings)
         listed = {file.rel_path: (file.size, file.mtime_ns) for file in listing.files}
@@ -125,10 +137,11 @@ def _build(
     workers: Workers,
     tune_gc: bool,
     edits: Edits,
+    allow_shrink: bool,
 ) -> BuildReport:
     """The stages of a build that has something to do."""
     with _gc_paused() if tune_gc else contextlib.nullcontext():
-        scanned = scan(listing, config, decider, cache, workers)
+        scanned = scan(listing, config, decider, cache, workers, allow_shrink)
     planned = plan(scanned, config, decider, cache, output)
     needed = planned.needed()
     posts, cleaned, cleaning_problems = load_posts(

@@ -21,6 +21,7 @@ from ..collect.files import PostFile, read_post
 from ..config import Config
 from ..feeds.dedupe import dedupe
 from ..feeds.index import MemoryIndex, PostIndex
+from ..guard import failed_posts, refuse_mass_failure
 from ..incremental import Decider
 from ..models import (
     PackedMeta,
@@ -114,13 +115,20 @@ def _as_ref(meta: PostMeta, ref: PostRef) -> PostMeta:
 
 
 def scan(
-    listing: Listing, config: Config, decider: Decider, cache: Cache | None, workers: Workers
+    listing: Listing,
+    config: Config,
+    decider: Decider,
+    cache: Cache | None,
+    workers: Workers,
+    allow_shrink: bool = True,
 ) -> Scan:
     """Every listed file's scan: from the cache when the file is unchanged, else read (and
     stored in the cache); posts that are not due yet at the decider's clock are held back.
 
     Raises:
         CacheError: the cache failed (the build then runs without it).
+        MassFailureError: with a cache and not ``allow_shrink``, most posts the last build
+            used are unusable now (see :mod:`..guard`); the cache is left as it was.
     """
     files = {file.rel_path: file for file in listing.files}
     found, gone = cache.scans(files) if cache is not None else ({}, [])
@@ -142,9 +150,13 @@ def scan(
             for _ in scanned:  # each lands in found and held
                 pass
         else:
-            with cache.transaction():
+            with cache.transaction():  # a refused build leaves the cache as it was
+                usable_before, was_usable = cache.usable([file.rel_path for file in todo])
                 cache.delete_posts(gone)
                 cache.put_scans(scanned)
+                if not allow_shrink:
+                    failed = failed_posts(was_usable, found)
+                    refuse_mass_failure(usable_before, failed, config.posts_dir)
     result = Scan([], list(listing.problems), files, source, files_scanned=len(todo))
     result.posts_skipped = sum(1 for p in listing.problems if p.severity is Severity.ERROR)
     _hold_back_future_posts(result, listing.files, found, config, decider.now)
