@@ -346,6 +346,8 @@ class Cache:
         found: dict[str, PostBody] = {}
         with self._errors():
             for rel_path, size, mtime_ns in keys:
+                if mtime_ns == -1:  # a file too new to trust: what is stored under -1 is stale
+                    continue
                 row = self._db.execute(
                     "SELECT body FROM bodies WHERE rel_path = ? AND size = ? AND mtime_ns = ?",
                     (rel_path, size, mtime_ns),
