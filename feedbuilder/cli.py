@@ -26,6 +26,7 @@ from .errors import ConfigError, LockedError, OutputError, WorkerError, WouldEmp
 from .interrupt import Interrupted, signals_raise
 from .models import BuildReport, Problem, Severity
 from .pipeline import build, check
+from .pool import Workers
 from .progress import log, progress_display
 
 EXIT_OK = 0
@@ -86,6 +87,15 @@ def exits() -> Iterator[None]:
         _fail(f"cannot write output: {exc}; previous feeds left as they were", EXIT_OUTPUT)
     except WorkerError as exc:
         _fail(str(exc), EXIT_SOFTWARE)
+
+
+def _workers() -> Workers:
+    """The process pool; ``FEEDBUILDER_POOL=always`` uses it for every pass, however small
+    (how the fault and soak tests run real pools on small corpora), ``off`` for none."""
+    mode = os.environ.get("FEEDBUILDER_POOL", "")
+    if mode == "always":
+        return Workers(always=True)
+    return Workers(count=1) if mode == "off" else Workers()
 
 
 def _fail(message: str, code: int) -> None:
@@ -207,6 +217,7 @@ def build_command(
         report = build(
             config,
             cache=not no_cache,
+            workers=_workers(),
             wait_seconds=wait,
             tune_gc=True,
             allow_shrink=allow_shrink,

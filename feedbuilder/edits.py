@@ -36,6 +36,7 @@ class Edits:
     last: OutputState
     stamp: str
     now: datetime
+    listed: Listed  # every post file of this build
     posts: dict[str, Remembered] = field(default_factory=dict)
 
     def date(self, posts: Mapping[str, Post]) -> dict[str, Post]:
@@ -63,9 +64,10 @@ class Edits:
             dated[post_id] = post
         return dated
 
-    def state(self, listed: Listed, problems: Iterable[Problem]) -> OutputState:
+    def state(self, problems: Iterable[Problem]) -> OutputState:
         """What the output remembers after this build: the posts dated now, the others as
         they were while their file is still listed, and ``problems``."""
+        listed = self.listed
         posts = {p: r for p, r in self.last.posts.items() if p in listed}
         posts.update((p, r) for p, r in self.posts.items() if p in listed)
         return OutputState(posts, frozenset(problem_key(p, listed) for p in problems))

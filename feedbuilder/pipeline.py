@@ -83,11 +83,14 @@ def build(
         if not allow_shrink:
             refuse_to_empty(listing, config.posts_dir, output)
         last = load_state(config.output_dir)
-        edits = Edits(last, stamp(config)[:16], decider.now)
+        listed = {file.rel_path: (file.size, file.mtime_ns) for file in listing.files}
+        edits = Edits(last, stamp(config)[:16], decider.now, listed)
         with _opened(cache, config) as (store, warnings):
             key = decider.listing_key(listing.files, listing.problems) if store else None
             report = _last_build(store, key, decider, output) if store else None
-            if report is None:
+            if report is not None:
+                _save_state(config, edits, report)
+            else:
                 try:
                     report = _build(
                         config,
@@ -108,13 +111,7 @@ def build(
                         config, decider, listing, output, None, None, workers, tune_gc, edits, True
                     )
             report.problems.extend(warnings)
-        listed = {file.rel_path: (file.size, file.mtime_ns) for file in listing.files}
         report.known = known_problems(report.problems, last, listed)
-        try:
-            save_state(config.output_dir, edits.state(listed, report.problems))
-        except OSError as exc:
-            where = config.output_dir / STATE_NAME
-            report.problems.append(Problem(str(where), f"not saved ({exc.strerror or exc})"))
         report.problems.extend(_announce(config))
     return report
 
@@ -162,6 +159,7 @@ def _build(
         bodies_cleaned=cleaned,
         problems=[*scanned.problems, *planned.feeds.problems, *cleaning_problems],
     )
+    _save_state(config, edits, report)  # before the cache calls these feeds current
     if cache is not None:
         warning = remember(
             cache,
@@ -177,6 +175,18 @@ def _build(
         if warning is not None:
             report.problems.append(warning)
     return report
+
+
+def _save_state(config: Config, edits: Edits, report: BuildReport) -> None:
+    """The output's state after this build (see :mod:`.output.state`), saved once the feeds
+    are written and before the cache records them as current: a build killed in between
+    leaves feeds that the next build renders and dates again, never ones it keeps while
+    the state has forgotten their edits."""
+    try:
+        save_state(config.output_dir, edits.state(report.problems))
+    except OSError as exc:
+        where = config.output_dir / STATE_NAME
+        report.problems.append(Problem(str(where), f"not saved ({exc.strerror or exc})"))
 
 
 def _links(
