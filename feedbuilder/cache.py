@@ -28,8 +28,10 @@ from .config import Config
 from .errors import CacheError
 from .models import PackedMeta, PostBody, PostMeta, PostRef, Problem, Severity, Thumbnail
 from .models import packed_ref as _packed_ref
+from .output.writer import unlink_if_link
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
+_SQLITE_FILES = ("", "-wal", "-shm", "-journal")  # the database and the files beside it
 SCHEMA_VERSION = 7  # 6: posts.queries, posts.in_all (saved-query feeds); 7: posts.story
 _META_COLUMNS = ", ".join(PackedMeta._fields)
 _SCHEMA = f"""
@@ -199,7 +201,11 @@ class Cache:
         """
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            for suffix in _SQLITE_FILES:  # SQLite follows symlinks: a planted one is removed
+                unlink_if_link(Path(f"{path}{suffix}"))
             db = sqlite3.connect(path, timeout=0, isolation_level=None)
+        except OSError as exc:
+            raise CacheError(f"{path}: {exc.strerror or exc}") from exc
         except sqlite3.Error as exc:
             raise CacheError(str(exc)) from exc
         cache = cls(db, path)
@@ -226,7 +232,7 @@ class Cache:
             return cls.open(path, stamp_value), None
         except CacheError as exc:
             reason = f"cache unusable ({exc}); rebuilt from scratch"
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in _SQLITE_FILES:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
                 Path(f"{path}{suffix}").unlink()
         try:
@@ -293,6 +299,22 @@ class Cache:
                 ),
             )
 
+    def usable(self, rel_paths: Sequence[str]) -> tuple[int, set[str]]:
+        """How many cached posts were usable, and which of ``rel_paths`` were (whatever
+        their size and mtime then): what the mass-failure guard compares a scan with."""
+        found: set[str] = set()
+        with self._errors():
+            (total,) = self._db.execute("SELECT count(*) FROM posts WHERE usable").fetchone()
+            for i in range(0, len(rel_paths), 500):  # under SQLite's limit on parameters
+                chunk = rel_paths[i : i + 500]
+                rows = self._db.execute(
+                    "SELECT rel_path FROM posts WHERE usable AND rel_path IN"
+                    f" ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update(row[0] for row in rows)
+        return int(total), found
+
     def delete_posts(self, rel_paths: Iterable[str]) -> None:
         with self._errors():
             keys = [(p,) for p in rel_paths]
@@ -337,6 +359,8 @@ class Cache:
         found: dict[str, PostBody] = {}
         with self._errors():
             for rel_path, size, mtime_ns in keys:
+                if mtime_ns == -1:  # a file too new to trust: what is stored under -1 is stale
+                    continue
                 row = self._db.execute(
                     "SELECT body FROM bodies WHERE rel_path = ? AND size = ? AND mtime_ns = ?",
                     (rel_path, size, mtime_ns),

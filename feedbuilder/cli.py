@@ -29,6 +29,7 @@ from .interrupt import Interrupted, signals_raise
 from .models import BuildReport, HealthAlert, Problem, Severity
 from .output.health import ALERT_KINDS, HEALTH_PATH, health_table, read_health
 from .pipeline import build, check
+from .pool import Workers
 from .progress import log, progress_display
 
 EXIT_OK = 0
@@ -92,14 +93,25 @@ def exits() -> Iterator[None]:
         _fail(str(exc), EXIT_SOFTWARE)
 
 
+def _workers() -> Workers:
+    """The process pool; ``FEEDBUILDER_POOL=always`` uses it for every pass, however small
+    (how the fault and soak tests run real pools on small corpora), ``off`` for none."""
+    mode = os.environ.get("FEEDBUILDER_POOL", "")
+    if mode == "always":
+        return Workers(always=True)
+    return Workers(count=1) if mode == "off" else Workers()
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"feedbuilder: {message}", err=True)
     raise SystemExit(code) from None
 
 
 def _print_problems(report: BuildReport, config: Config, quiet: bool) -> None:
+    """Each problem the last build did not report already (same file, size, mtime and
+    reason): cron mails only news. ``check`` passes a report with none known."""
     for problem in report.problems:
-        if quiet and problem.severity is not Severity.ERROR:
+        if problem in report.known or (quiet and problem.severity is not Severity.ERROR):
             continue
         click.echo(_display(problem, config), err=True)
 
@@ -182,7 +194,12 @@ def main() -> None:
 
 @main.command(name="build")
 @with_common_options
-@click.option("--quiet", "-q", is_flag=True, help="Print only errors: no summary, no warnings.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only new errors: no summary, no warnings, nothing the last build reported.",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 when any post was skipped.")
 @click.option(
     "--wait",
@@ -206,6 +223,12 @@ def main() -> None:
     "silent for over 3x its usual interval, under half its last build's items, a file over "
     "max_feed_bytes.",
 )
+@click.option(
+    "--allow-shrink",
+    "allow_shrink",
+    is_flag=True,
+    help="Build even when most posts that built last time are unusable now, or none is left.",
+)
 @verbose_option
 def build_command(
     quiet: bool,
@@ -213,19 +236,32 @@ def build_command(
     wait: float,
     no_cache: bool,
     fail_on: frozenset[str],
+    allow_shrink: bool,
     verbose: bool,
     **options: Any,
 ) -> None:
     """Build every feed into the output folder."""
     config = _config(options, verbose)
     with exits(), observed(verbose, quiet):
-        report = build(config, cache=not no_cache, wait_seconds=wait, tune_gc=True)
+        report = build(
+            config,
+            cache=not no_cache,
+            workers=_workers(),
+            wait_seconds=wait,
+            tune_gc=True,
+            allow_shrink=allow_shrink,
+        )
     _print_problems(report, config, quiet)
     if not quiet:
         click.echo(
             f"{report.posts_read} posts read, {report.posts_skipped} skipped, "
             f"{report.feeds_written} feeds written, {report.feeds_unchanged} unchanged"
-            + (f", {report.files_removed} removed" if report.files_removed else ""),
+            + (f", {report.files_removed} removed" if report.files_removed else "")
+            + (
+                f"; {len(report.known)} known problems not repeated (feedbuilder check lists them)"
+                if report.known
+                else ""
+            ),
             err=True,
         )
     caught = [alert for alert in report.alerts if alert.kind in fail_on]

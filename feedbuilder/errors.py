@@ -27,6 +27,11 @@ class WouldEmptySiteError(FeedbuilderError):
     volume looks just like this, so the feeds are left as they are."""
 
 
+class MassFailureError(WouldEmptySiteError):
+    """Most of the posts the last build used are still there but unusable (empty, unreadable,
+    broken: a half-synced or damaged volume), so the feeds are left as they are."""
+
+
 class OutputError(FeedbuilderError):
     """The output dir cannot be written; nothing already there was damaged."""
 

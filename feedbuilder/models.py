@@ -400,6 +400,7 @@ class BuildReport:
     bodies_cleaned: int = 0  # bodies cleaned (the other feed-bound ones came from the cache)
     problems: list[Problem] = field(default_factory=list)
     alerts: list[HealthAlert] = field(default_factory=list)  # from health.json (any kind)
+    known: frozenset[Problem] = frozenset()  # of problems, those the last build reported too
 
     @property
     def errors(self) -> list[Problem]:

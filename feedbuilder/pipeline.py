@@ -20,16 +20,24 @@ from typing import TYPE_CHECKING
 
 from .cache import Cache, cache_file, stamp
 from .config import Config
+from .edits import Edits, known_problems
 from .errors import CacheError
 from .incremental import Decider
 from .models import BuildReport, Post, PostMeta, Problem
 from .output.health import HEALTH_PATH, alerts, read_health
+from .output.state import STATE_NAME, load_state, save_state
 from .output.writer import OutputDir, build_lock
 from .pool import Workers
 from .stages.archive import Archived, write_archives
 from .stages.bodies import load_posts, post_links
 from .stages.health import keep_measured, measure
-from .stages.listing import Listing, list_posts, refuse_to_empty, require_posts_dir
+from .stages.listing import (
+    Listing,
+    list_posts,
+    refuse_to_empty,
+    require_apart,
+    require_posts_dir,
+)
 from .stages.plan import Planned, plan
 from .stages.remember import remember
 from .stages.render import render
@@ -48,6 +56,7 @@ def build(
     workers: Workers | None = None,
     wait_seconds: float = 0,
     tune_gc: bool = False,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Build every feed into the output dir.
 
@@ -59,8 +68,10 @@ def build(
     it after (process-wide, so off unless asked: the CLI asks).
 
     Raises:
-        ConfigError: the posts folder is missing (nothing is created).
-        WouldEmptySiteError: it holds no post while the output dir holds a built site.
+        ConfigError: the posts folder is missing, or the output dir is, holds or sits in it
+            (nothing is created).
+        WouldEmptySiteError: it holds no post while the output dir holds a built site, or
+            (MassFailureError) most posts the last build used are unusable now.
         OutputError: the output dir cannot be written; every file in it is whole.
         LockedError: another build holds the lock for longer than ``wait_seconds``.
         WorkerError: a worker process died; nothing was written.
@@ -68,21 +79,42 @@ def build(
     decider = Decider(now or datetime.now(UTC))
     workers = workers or Workers()
     require_posts_dir(config.posts_dir)  # before the lock: a failed build creates nothing
+    require_apart(config.posts_dir, config.output_dir)
     with build_lock(config.output_dir, wait_seconds):
         output = OutputDir(config.output_dir)
         listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
-        refuse_to_empty(listing, config.posts_dir, output)
+        if not allow_shrink:
+            refuse_to_empty(listing, config.posts_dir, output)
+        last = load_state(config.output_dir)
+        listed = {file.rel_path: (file.size, file.mtime_ns) for file in listing.files}
+        edits = Edits(last, stamp(config)[:16], decider.now, listed)
         with _opened(cache, config) as (store, warnings):
             key = decider.listing_key(listing.files, listing.problems) if store else None
             report = _last_build(store, key, decider, output) if store else None
-            if report is None:
+            if report is not None:
+                _save_state(config, edits, report)
+            else:
                 try:
-                    report = _build(config, decider, listing, output, store, key, workers, tune_gc)
+                    report = _build(
+                        config,
+                        decider,
+                        listing,
+                        output,
+                        store,
+                        key,
+                        workers,
+                        tune_gc,
+                        edits,
+                        allow_shrink,
+                    )
                 except CacheError as exc:
                     assert store is not None
                     warnings.append(Problem(str(store.path), f"cache failed ({exc}); not used"))
-                    report = _build(config, decider, listing, output, None, None, workers, tune_gc)
+                    report = _build(
+                        config, decider, listing, output, None, None, workers, tune_gc, edits, True
+                    )
             report.problems.extend(warnings)
+        report.known = known_problems(report.problems, last, listed)
         report.problems.extend(_announce(config))
     return report
 
@@ -104,10 +136,12 @@ def _build(
     listing_key: str | None,
     workers: Workers,
     tune_gc: bool,
+    edits: Edits,
+    allow_shrink: bool,
 ) -> BuildReport:
     """The stages of a build that has something to do."""
     with _gc_paused() if tune_gc else contextlib.nullcontext():
-        scanned = scan(listing, config, decider, cache, workers)
+        scanned = scan(listing, config, decider, cache, workers, allow_shrink)
     planned = plan(scanned, config, decider, cache, output)
     previous = read_health(output.root)
     keep_measured(planned, previous)
@@ -115,6 +149,8 @@ def _build(
     posts, cleaned, cleaning_problems = load_posts(
         needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
     )
+    if config.hexo is None:  # a Hexo site's update dates follow its updated_option
+        posts = edits.date(posts)
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers, planned.sources)
     archived = _archives(planned, scanned, config, decider, cache, output, workers, posts)
     health = measure(planned, posts, rendered, config, previous)
@@ -137,6 +173,7 @@ def _build(
         ],
         alerts=alerts(health, previous, decider.now),
     )
+    _save_state(config, edits, report)  # before the cache calls these feeds current
     if cache is not None:
         warning = remember(
             cache,
@@ -178,6 +215,18 @@ def _archives(
     return write_archives(
         planned.archives, scanned, config, decider, cache, output, workers, links, loaded
     )
+
+
+def _save_state(config: Config, edits: Edits, report: BuildReport) -> None:
+    """The output's state after this build (see :mod:`.output.state`), saved once the feeds
+    are written and before the cache records them as current: a build killed in between
+    leaves feeds that the next build renders and dates again, never ones it keeps while
+    the state has forgotten their edits."""
+    try:
+        save_state(config.output_dir, edits.state(report.problems))
+    except OSError as exc:
+        where = config.output_dir / STATE_NAME
+        report.problems.append(Problem(str(where), f"not saved ({exc.strerror or exc})"))
 
 
 def _links(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sqlite3
 import sys
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from feedbuilder.cache import CACHE_NAME, Cache, cache_file, stamp
 from feedbuilder.cli import main
 from feedbuilder.config import Config, make_config
 from feedbuilder.models import BuildReport
+from feedbuilder.output.state import STATE_NAME
 from feedbuilder.pipeline import build
 from feedbuilder.pool import Workers
 from feedbuilder.progress import showing
@@ -61,11 +63,12 @@ def make(tmp_path: Path, output: str = "out", **extra: Any) -> Config:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every output file's bytes, the cache left out."""
+    """Every output file's bytes, the cache left out (and the output's state, which holds
+    the problems reported, the cache's own warnings too)."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.startswith(CACHE_NAME)
+        if p.is_file() and not p.name.startswith(CACHE_NAME) and p.name != STATE_NAME
     }
 
 
@@ -78,11 +81,20 @@ def mtimes(root: Path) -> dict[str, int]:
 
 
 def cold(config: Config, tmp_path: Path, now: datetime = NOW) -> dict[str, bytes]:
+    """A build without the cache into the same output dir as it stands (a copy: the state
+    that remembers edits is the output's; only the cache is left behind)."""
     reference = config.replace(output_dir=tmp_path / "reference")
+    shutil.rmtree(reference.output_dir, ignore_errors=True)
+    if config.output_dir.is_dir():
+        shutil.copytree(config.output_dir, reference.output_dir, ignore=_cache_files)
     build(reference, now=now, cache=False)
     result = tree(reference.output_dir)
     assert not (reference.output_dir / CACHE_NAME).exists()
     return result
+
+
+def _cache_files(folder: str, names: list[str]) -> list[str]:
+    return [name for name in names if name.startswith(CACHE_NAME)]
 
 
 def reads(report: BuildReport) -> int:

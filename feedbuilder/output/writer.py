@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,18 +25,48 @@ from ..errors import LockedError as LockedError  # where callers have always fou
 from ..errors import OutputError as OutputError
 
 MANIFEST_NAME = ".feedbuilder-manifest.json"
+# Files in the output dir are opened as themselves: never through a symlink, never blocking.
+_OWN = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 LOCK_NAME = ".feedbuilder.lock"
 
 
 def safe_target(root: Path, rel_path: str) -> Path:
-    """``root / rel_path``, refusing anything that would land outside ``root``."""
+    """``root / rel_path``, refusing anything that would land outside ``root``: ``..``, an
+    absolute path, or a folder on the way that is a symlink (one planted in the output dir
+    could point anywhere). The file itself may be a symlink: it is replaced, never followed.
+    """
     pure = PurePosixPath(rel_path)
     if pure.is_absolute() or ".." in pure.parts or "\\" in rel_path or not pure.parts:
         raise OutputError(f"refusing to write outside the output dir: {rel_path!r}")
-    target = root.joinpath(*pure.parts)
-    if not target.resolve().is_relative_to(root.resolve()):
-        raise OutputError(f"refusing to write outside the output dir: {rel_path!r}")
-    return target
+    folder = root
+    for part in pure.parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            raise OutputError(
+                f"refusing to write outside the output dir: {rel_path!r} ({folder} is a symlink)"
+            )
+    return root.joinpath(*pure.parts)
+
+
+def read_own(path: Path) -> bytes:
+    """The bytes of a regular file in the output dir, never through a symlink and never
+    blocking on a FIFO planted there. Raises OSError (ELOOP for a symlink)."""
+    fd = os.open(path, os.O_RDONLY | _OWN)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
+def unlink_if_link(path: Path) -> None:
+    """Remove ``path`` when it is a symlink (only the link: what it points to is left as it
+    is), so that opening it next creates the output's own file. Raises OSError."""
+    if path.is_symlink():
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def write_atomic(target: Path, data: bytes) -> None:
@@ -71,8 +102,13 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _same_bytes(target: Path, data: bytes) -> bool:
-    """Whether ``target`` already holds exactly ``data`` (size first: cheap)."""
-    return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+    """Whether ``target`` is a regular file (not a symlink) that already holds exactly
+    ``data`` (size first: cheap)."""
+    try:
+        info = os.lstat(target)
+        return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and read_own(target) == data
+    except OSError:
+        return False
 
 
 def _describe(exc: OSError, path: Path) -> str:
@@ -109,7 +145,7 @@ class OutputDir:
         found: dict[str, tuple[int, int] | None] = {}
         for rel_path in rel_paths:
             try:
-                info = os.stat(self.root / rel_path)
+                info = os.lstat(self.root / rel_path)
             except (OSError, ValueError):
                 found[rel_path] = None
             else:
@@ -122,7 +158,7 @@ class OutputDir:
 
     def previous_manifest(self) -> set[str]:
         try:
-            data = json.loads((self.root / MANIFEST_NAME).read_text(encoding="utf-8"))
+            data = json.loads(read_own(self.root / MANIFEST_NAME).decode("utf-8"))
             return {str(p) for p in data.get("files", [])}
         except (OSError, ValueError, AttributeError):
             return set()
@@ -139,6 +175,8 @@ class OutputDir:
             try:
                 target = safe_target(self.root, rel_path)
             except OutputError:
+                continue
+            if target.is_symlink():  # not a file this build wrote: left alone
                 continue
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
@@ -178,10 +216,15 @@ def _remove_empty_parents(directory: Path, root: Path) -> None:
 
 @contextlib.contextmanager
 def build_lock(root: Path, wait_seconds: float = 0) -> Iterator[None]:
-    """Hold an exclusive lock on the output dir; released by the kernel if the holder dies."""
+    """Hold an exclusive lock on the output dir; released by the kernel if the holder dies.
+
+    The lock file is the output dir's own: a symlink planted in its place is removed, never
+    followed (it would create or lock a file anywhere)."""
+    path = root / LOCK_NAME
     try:
         root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        unlink_if_link(path)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _OWN, 0o644)
     except OSError as exc:
         raise OutputError(_describe(exc, root)) from exc
     try:

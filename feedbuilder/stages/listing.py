@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,24 @@ def require_posts_dir(posts_dir: Path) -> None:
     """
     if not posts_dir.is_dir():
         raise ConfigError(f"posts_dir: {posts_dir} is not a folder")
+
+
+def require_apart(posts_dir: Path, output_dir: Path) -> None:
+    """Raises:
+    ConfigError: the output dir is the posts folder, inside it or around it (by any name:
+    symlinks are resolved). Written there, pages would overwrite posts (``index.html``) or be
+    read back as broken posts by every later build.
+    """
+    posts, output = os.path.realpath(posts_dir), os.path.realpath(output_dir)
+    if output == posts:
+        where = "is the posts folder"
+    elif os.path.commonpath([posts, output]) == posts:
+        where = f"is inside the posts folder {posts_dir}"
+    elif os.path.commonpath([posts, output]) == output:
+        where = f"holds the posts folder {posts_dir}"
+    else:
+        return
+    raise ConfigError(f"output_dir: {output_dir} {where}; choose a folder beside it")
 
 
 def list_posts(posts_dir: Path, follow_symlinks: bool, hexo: HexoRules | None = None) -> Listing:

@@ -22,8 +22,17 @@ from ..config import Config
 from ..feeds.dedupe import dedupe
 from ..feeds.index import MemoryIndex, PostIndex
 from ..feeds.queries import in_all, memberships
+from ..guard import failed_posts, refuse_mass_failure
 from ..incremental import Decider
-from ..models import PackedMeta, PostMeta, PostRef, Problem, Severity, epoch_micros
+from ..models import (
+    PackedMeta,
+    PostMeta,
+    PostRef,
+    Problem,
+    Severity,
+    epoch_micros,
+    from_epoch_micros,
+)
 from ..normalise import future_reason, normalise_meta
 from ..normalise.fingerprint import story_print
 from ..pool import Workers, batches
@@ -100,18 +109,34 @@ class Scan:
             CacheError: the cache cannot give them (the build then runs without it).
         """
         found = self.source.metas([ref.rel_path for ref in refs])
-        metas = [found[ref.rel_path] for ref in refs]
-        return [m if m.id == r.id else m.replace(id=r.id) for m, r in zip(metas, refs, strict=True)]
+        return [_as_ref(found[ref.rel_path], ref) for ref in refs]
+
+
+def _as_ref(meta: PostMeta, ref: PostRef) -> PostMeta:
+    """``meta`` with what the build decided for its ref: a unique id, and no update date
+    when the one it gives is after the build's time."""
+    if meta.id != ref.id:
+        meta = meta.replace(id=ref.id)
+    if ref.updated == ref.published and meta.updated != meta.published:
+        meta = meta.replace(updated=meta.published)
+    return meta
 
 
 def scan(
-    listing: Listing, config: Config, decider: Decider, cache: Cache | None, workers: Workers
+    listing: Listing,
+    config: Config,
+    decider: Decider,
+    cache: Cache | None,
+    workers: Workers,
+    allow_shrink: bool = True,
 ) -> Scan:
     """Every listed file's scan: from the cache when the file is unchanged, else read (and
     stored in the cache); posts that are not due yet at the decider's clock are held back.
 
     Raises:
         CacheError: the cache failed (the build then runs without it).
+        MassFailureError: with a cache and not ``allow_shrink``, most posts the last build
+            used are unusable now (see :mod:`..guard`); the cache is left as it was.
     """
     files = {file.rel_path: file for file in listing.files}
     found, gone = cache.scans(files) if cache is not None else ({}, [])
@@ -133,9 +158,13 @@ def scan(
             for _ in scanned:  # each lands in found and held
                 pass
         else:
-            with cache.transaction():
+            with cache.transaction():  # a refused build leaves the cache as it was
+                usable_before, was_usable = cache.usable([file.rel_path for file in todo])
                 cache.delete_posts(gone)
                 cache.put_scans(scanned)
+                if not allow_shrink:
+                    failed = failed_posts(was_usable, found)
+                    refuse_mass_failure(usable_before, failed, config.posts_dir)
     result = Scan([], list(listing.problems), files, source, files_scanned=len(todo))
     result.posts_skipped = sum(1 for p in listing.problems if p.severity is Severity.ERROR)
     _hold_back_future_posts(result, listing.files, found, config, decider.now)
@@ -171,7 +200,8 @@ def _hold_back_future_posts(
     config: Config,
     now: datetime,
 ) -> None:
-    """Every file's scan into ``result``, posts dated after ``now`` skipped (unless kept)."""
+    """Every file's scan into ``result``, posts dated after ``now`` skipped (unless kept),
+    update dates after ``now`` ignored (with a warning) until then."""
     now_us = epoch_micros(now)
     for file in files:
         ref, problems = found[file.rel_path]
@@ -181,6 +211,17 @@ def _hold_back_future_posts(
             if reason:
                 result.next_due = due if result.next_due is None else min(result.next_due, due)
                 ref, problems = None, [*problems, Problem(file.rel_path, reason, Severity.ERROR)]
+        elif ref is not None and ref.updated > now_us:  # not updated yet: ignored till then
+            when = from_epoch_micros(ref.updated, ref.published_zone)
+            result.next_due = when if result.next_due is None else min(result.next_due, when)
+            reason = f"updated date {when.isoformat()} is after the build's time; ignored"
+            ref, problems = (
+                ref._replace(updated=ref.published),
+                [
+                    *problems,
+                    Problem(file.rel_path, reason),
+                ],
+            )
         result.problems.extend(problems)
         if ref is None:
             if problems:  # no problem: not a post at all (a Hexo draft, `published: false`)

@@ -1,0 +1,41 @@
+"""The mass-failure guard: a half-synced or damaged volume must not empty the feeds.
+
+When more than half of the posts the last build used are still listed but can no longer be
+used (empty, unreadable, broken front matter), the build is far more likely to be looking at
+a volume in trouble than at an author who broke most of the site at once: it stops before
+anything is written, and ``--allow-shrink`` (``allow_shrink=True``) lets it go on. Deleted
+posts are not failures. The memory is the build cache's (which posts were usable), so a
+build without the cache has no guard but the empty-folder refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Set
+
+from .errors import MassFailureError
+from .models import PostRef, Problem
+
+
+def failed_posts(
+    was_usable: Set[str], scans: Mapping[str, tuple[PostRef | None, list[Problem]]]
+) -> list[str]:
+    """The posts of ``was_usable`` that this scan found still there but unusable."""
+    return [
+        path
+        for path in sorted(was_usable)
+        if (scan := scans.get(path)) is not None and scan[0] is None and scan[1]
+    ]
+
+
+def refuse_mass_failure(usable_before: int, failed: Iterable[str], posts_dir: object) -> None:
+    """Raises:
+    MassFailureError: more than half of the ``usable_before`` posts ``failed``.
+    """
+    failures = list(failed)
+    if usable_before and 2 * len(failures) > usable_before:
+        shown = ", ".join(failures[:3]) + (", ..." if len(failures) > 3 else "")
+        raise MassFailureError(
+            f"posts_dir: {len(failures)} of the {usable_before} posts the last build used are "
+            f"still in {posts_dir} but unusable now ({shown}): a half-synced or damaged "
+            "volume? Keeping the previous feeds (--allow-shrink builds them anyway)"
+        )
