@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,8 +179,9 @@ class Cache:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, stamp_value: str) -> Cache:
+    def open(cls, path: Path, stamp_value: str, *, durable: bool = True) -> Cache:
         """Open (creating when absent) the cache at ``path``, emptied when its stamp differs.
+        Not ``durable``: no journal, no sync (for a database thrown away after the build).
 
         Raises:
             CacheError: the file cannot be opened or is not a usable database.
@@ -192,8 +194,8 @@ class Cache:
         cache = cls(db, path)
         try:
             with cache._errors():
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute(f"PRAGMA journal_mode={'WAL' if durable else 'OFF'}")
+                db.execute(f"PRAGMA synchronous={'NORMAL' if durable else 'OFF'}")
                 db.executescript(_SCHEMA)
                 row = db.execute("SELECT value FROM stamp").fetchone()
                 if row is None or row[0] != stamp_value:
@@ -220,6 +222,26 @@ class Cache:
             return cls.open(path, stamp_value), reason
         except CacheError as exc:
             return None, f"cache unusable ({exc}); building without it"
+
+    @classmethod
+    @contextlib.contextmanager
+    def scratch(cls) -> Iterator[Cache]:
+        """A cache for one build that keeps none: a temporary database, deleted after, so a
+        big scan's metadata waits on disk rather than in memory.
+
+        Raises:
+            CacheError: no temporary database can be made.
+        """
+        try:
+            folder = tempfile.TemporaryDirectory(prefix="feedbuilder-")
+        except OSError as exc:
+            raise CacheError(f"no temporary folder: {exc}") from exc
+        with folder:
+            cache = cls.open(Path(folder.name) / CACHE_NAME, "", durable=False)
+            try:
+                yield cache
+            finally:
+                cache.close()
 
     def close(self) -> None:
         self._db.close()

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .cache import Cache, cache_file, stamp
@@ -72,13 +73,18 @@ def build(
         with _opened(cache, config) as (store, warnings):
             key = decider.listing_key(listing.files, listing.problems) if store else None
             report = _last_build(store, key, decider, output) if store else None
-            if report is None:
+            if report is None and store is not None:
                 try:
-                    report = _build(config, decider, listing, output, store, key, workers, tune_gc)
+                    report = _build(
+                        config, decider, listing, output, store, key, workers, tune_gc, store
+                    )
                 except CacheError as exc:
-                    assert store is not None
                     warnings.append(Problem(str(store.path), f"cache failed ({exc}); not used"))
-                    report = _build(config, decider, listing, output, None, None, workers, tune_gc)
+            if report is None:
+                report = _without_cache(
+                    partial(_build, config, decider, listing, output, None, None, workers, tune_gc),
+                    warnings,
+                )
             report.problems.extend(warnings)
         report.problems.extend(_announce(config))
     return report
@@ -101,10 +107,12 @@ def _build(
     listing_key: str | None,
     workers: Workers,
     tune_gc: bool,
+    scan_store: Cache | None,
 ) -> BuildReport:
-    """The stages of a build that has something to do."""
+    """The stages of a build that has something to do; the scan's metadata kept in
+    ``scan_store`` (the cache, or a temporary one), else in memory."""
     with _gc_paused() if tune_gc else contextlib.nullcontext():
-        scanned = scan(listing, config, decider, cache, workers)
+        scanned = scan(listing, config, decider, scan_store, workers)
     planned = plan(scanned, config, decider, cache, output)
     needed = planned.needed()
     posts, cleaned, cleaning_problems = load_posts(
@@ -140,6 +148,19 @@ def _build(
     return report
 
 
+def _without_cache(
+    run: Callable[[Cache | None], BuildReport], warnings: list[Problem]
+) -> BuildReport:
+    """``run`` with a temporary database for the scan's metadata, so a build without a cache
+    does not hold every post's; with none (no temporary folder, a full disk), in memory."""
+    try:
+        with Cache.scratch() as scratch:
+            return run(scratch)
+    except CacheError as exc:
+        warnings.append(Problem("temporary database", f"failed ({exc}); not used"))
+    return run(None)
+
+
 def _links(
     scanned: Scan, config: Config, needed: Sequence[PostMeta]
 ) -> dict[str, PostLinkTarget] | None:
@@ -167,8 +188,22 @@ def check(
     decider = Decider(now or datetime.now(UTC))
     workers = workers or Workers()
     listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
+    warnings: list[Problem] = []
+    report = _without_cache(partial(_check, config, decider, listing, workers, tune_gc), warnings)
+    report.problems.extend(warnings)
+    return report
+
+
+def _check(
+    config: Config,
+    decider: Decider,
+    listing: Listing,
+    workers: Workers,
+    tune_gc: bool,
+    scan_store: Cache | None,
+) -> BuildReport:
     with _gc_paused() if tune_gc else contextlib.nullcontext():
-        scanned = scan(listing, config, decider, None, workers)
+        scanned = scan(listing, config, decider, scan_store, workers)
     planned = plan(scanned, config, decider)
     needed = planned.needed()
     posts, cleaned, cleaning_problems = load_posts(

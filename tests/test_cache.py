@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from click.testing import CliRunner
@@ -297,3 +297,19 @@ def test_unchanged_listing_with_a_touched_output_or_too_new_file_builds(
     report = build(site, now=NOW)  # just edited: the listing is in doubt, so no snapshot is kept
     assert report.feeds_written > 0
     assert tree(site.output_dir) == cold(site, tmp_path)
+
+
+class _Listed(NamedTuple):
+    size: int
+    mtime_ns: int
+
+
+def test_scratch_cache_is_a_cache_and_leaves_nothing_behind() -> None:
+    """A build without a cache keeps its scan in a temporary database, deleted after."""
+    with Cache.scratch() as scratch:
+        folder = scratch.path.parent
+        assert scratch.path.exists()
+        with scratch.transaction():
+            scratch.put_scans([(("a.md", 1, 2), None, [])])
+        assert scratch.scans({"a.md": _Listed(1, 2)})[0] == {"a.md": (None, [])}
+    assert not folder.exists()
