@@ -60,11 +60,15 @@ _DECODE_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError)
 
 FileKey = tuple[str, int, int]  # (rel_path, size, mtime_ns); an mtime of -1 never matches
 Output = tuple[str, int, int]  # (rel_path, size, mtime_ns) of a file written
-PlannedScan = tuple[PostRef | None, list[Problem]]  # a post's scan, as much as planning needs
+PlannedScan = tuple[PostRef | None, Sequence[Problem]]  # a post's scan, as planning needs it
 
 
 class Listed(Protocol):
-    """What the cache needs of a listed post file to know whether it changed."""
+    """What the cache needs of a listed post file to know whether it changed (its path is
+    the one a cached post's record takes: one string per post, not two)."""
+
+    @property
+    def rel_path(self) -> str: ...
 
     @property
     def size(self) -> int: ...
@@ -100,9 +104,12 @@ def problems_to_json(problems: Iterable[Problem]) -> str:
     )
 
 
-def problems_from_json(text: str) -> list[Problem]:
+_NO_PROBLEMS: tuple[Problem, ...] = ()
+
+
+def problems_from_json(text: str) -> Sequence[Problem]:
     if text == "[]":
-        return []
+        return _NO_PROBLEMS  # one shared empty sequence, not a list per post
     return [Problem(p[0], p[1], Severity(p[2]), p[3]) for p in json.loads(text)]
 
 
@@ -283,7 +290,7 @@ class Cache:
                 elif size == file.size and mtime_ns == file.mtime_ns:
                     with contextlib.suppress(*_DECODE_ERRORS):
                         found[rel_path] = (
-                            _ref(rel_path, ref) if usable else None,
+                            _ref(file.rel_path, ref) if usable else None,
                             problems_from_json(problems),
                         )
         return found, gone
@@ -396,7 +403,7 @@ class Cache:
                 read,
                 skipped,
                 feeds,
-                problems_from_json(problems),
+                list(problems_from_json(problems)),
                 _outputs_from_json(outputs),
             )
         except _DECODE_ERRORS:

@@ -300,6 +300,7 @@ def test_unchanged_listing_with_a_touched_output_or_too_new_file_builds(
 
 
 class _Listed(NamedTuple):
+    rel_path: str
     size: int
     mtime_ns: int
 
@@ -311,5 +312,5 @@ def test_scratch_cache_is_a_cache_and_leaves_nothing_behind() -> None:
         assert scratch.path.exists()
         with scratch.transaction():
             scratch.put_scans([(("a.md", 1, 2), None, [])])
-        assert scratch.scans({"a.md": _Listed(1, 2)})[0] == {"a.md": (None, [])}
+        assert scratch.scans({"a.md": _Listed("a.md", 1, 2)})[0] == {"a.md": (None, ())}
     assert not folder.exists()

@@ -93,7 +93,7 @@ def test_a_post_meta_survives_the_cache(tmp_path: Path) -> None:
                 cache.put_scans([((meta.rel_path, 1, 2), PackedMeta.of(meta), [])])
             assert same(cache.metas([meta.rel_path])[meta.rel_path], meta)
             found, _ = cache.scans({meta.rel_path: PostFile("", meta.rel_path, 1, 2)})
-            assert found[meta.rel_path] == (PackedMeta.of(meta).ref(meta.rel_path), [])
+            assert found[meta.rel_path] == (PackedMeta.of(meta).ref(meta.rel_path), ())
         finally:
             cache.close()
 
