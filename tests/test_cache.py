@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from feedbuilder.cache import CACHE_NAME, Cache, cache_file, stamp
 from feedbuilder.cli import main
 from feedbuilder.config import Config, make_config
-from feedbuilder.models import BuildReport
+from feedbuilder.models import BuildReport, PackedMeta
 from feedbuilder.pipeline import build
 from feedbuilder.pool import Workers
 from feedbuilder.progress import showing
@@ -314,3 +314,19 @@ def test_scratch_cache_is_a_cache_and_leaves_nothing_behind() -> None:
             scratch.put_scans([(("a.md", 1, 2), None, [])])
         assert scratch.scans({"a.md": _Listed("a.md", 1, 2)})[0] == {"a.md": (None, ())}
     assert not folder.exists()
+
+
+def test_cached_refs_share_the_listing_path_and_one_empty_problem_list() -> None:
+    """A 1M-post rebuild holds a ref per post: no second copy of its path, no list per post."""
+    packed = PackedMeta(
+        *("T", "https://example.com/a", None, 0, "UTC", 0, "UTC", None, "c", "", None, None),
+        *(None, "html", 0.0),
+    )
+    listed = {"a.md": _Listed("".join(["a", ".md"]), 1, 2), "b.md": _Listed("b.md", 1, 2)}
+    with Cache.scratch() as scratch:
+        with scratch.transaction():
+            scratch.put_scans([(("a.md", 1, 2), packed, []), (("b.md", 1, 2), packed, [])])
+        found, _ = scratch.scans(listed)
+    ref, problems = found["a.md"]
+    assert ref is not None and ref.rel_path is listed["a.md"].rel_path
+    assert problems == () and problems is found["b.md"][1]
