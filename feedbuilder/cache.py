@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +63,15 @@ _DECODE_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError)
 
 FileKey = tuple[str, int, int]  # (rel_path, size, mtime_ns); an mtime of -1 never matches
 Output = tuple[str, int, int]  # (rel_path, size, mtime_ns) of a file written
-PlannedScan = tuple[PostRef | None, list[Problem]]  # a post's scan, as much as planning needs
+PlannedScan = tuple[PostRef | None, Sequence[Problem]]  # a post's scan, as planning needs it
 
 
 class Listed(Protocol):
-    """What the cache needs of a listed post file to know whether it changed."""
+    """What the cache needs of a listed post file to know whether it changed (its path is
+    the one a cached post's record takes: one string per post, not two)."""
+
+    @property
+    def rel_path(self) -> str: ...
 
     @property
     def size(self) -> int: ...
@@ -102,9 +107,12 @@ def problems_to_json(problems: Iterable[Problem]) -> str:
     )
 
 
-def problems_from_json(text: str) -> list[Problem]:
+_NO_PROBLEMS: tuple[Problem, ...] = ()
+
+
+def problems_from_json(text: str) -> Sequence[Problem]:
     if text == "[]":
-        return []
+        return _NO_PROBLEMS  # one shared empty sequence, not a list per post
     return [Problem(p[0], p[1], Severity(p[2]), p[3]) for p in json.loads(text)]
 
 
@@ -193,8 +201,9 @@ class Cache:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, stamp_value: str) -> Cache:
+    def open(cls, path: Path, stamp_value: str, *, durable: bool = True) -> Cache:
         """Open (creating when absent) the cache at ``path``, emptied when its stamp differs.
+        Not ``durable``: no journal, no sync (for a database thrown away after the build).
 
         Raises:
             CacheError: the file cannot be opened or is not a usable database.
@@ -211,8 +220,8 @@ class Cache:
         cache = cls(db, path)
         try:
             with cache._errors():
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute(f"PRAGMA journal_mode={'WAL' if durable else 'OFF'}")
+                db.execute(f"PRAGMA synchronous={'NORMAL' if durable else 'OFF'}")
                 db.executescript(_SCHEMA)
                 row = db.execute("SELECT value FROM stamp").fetchone()
                 if row is None or row[0] != stamp_value:
@@ -239,6 +248,26 @@ class Cache:
             return cls.open(path, stamp_value), reason
         except CacheError as exc:
             return None, f"cache unusable ({exc}); building without it"
+
+    @classmethod
+    @contextlib.contextmanager
+    def scratch(cls) -> Iterator[Cache]:
+        """A cache for one build that keeps none: a temporary database, deleted after, so a
+        big scan's metadata waits on disk rather than in memory.
+
+        Raises:
+            CacheError: no temporary database can be made.
+        """
+        try:
+            folder = tempfile.TemporaryDirectory(prefix="feedbuilder-")
+        except OSError as exc:
+            raise CacheError(f"no temporary folder: {exc}") from exc
+        with folder:
+            cache = cls.open(Path(folder.name) / CACHE_NAME, "", durable=False)
+            try:
+                yield cache
+            finally:
+                cache.close()
 
     def close(self) -> None:
         self._db.close()
@@ -280,7 +309,7 @@ class Cache:
                 elif size == file.size and mtime_ns == file.mtime_ns:
                     with contextlib.suppress(*_DECODE_ERRORS):
                         found[rel_path] = (
-                            _ref(rel_path, ref) if usable else None,
+                            _ref(file.rel_path, ref) if usable else None,
                             problems_from_json(problems),
                         )
         return found, gone
@@ -411,7 +440,7 @@ class Cache:
                 read,
                 skipped,
                 feeds,
-                problems_from_json(problems),
+                list(problems_from_json(problems)),
                 _outputs_from_json(outputs),
             )
         except _DECODE_ERRORS:

@@ -10,14 +10,14 @@ build without the cache has no guard but the empty-folder refusal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 from .errors import MassFailureError
 from .models import PostRef, Problem
 
 
 def failed_posts(
-    was_usable: Set[str], scans: Mapping[str, tuple[PostRef | None, list[Problem]]]
+    was_usable: Set[str], scans: Mapping[str, tuple[PostRef | None, Sequence[Problem]]]
 ) -> list[str]:
     """The posts of ``was_usable`` that this scan found still there but unusable."""
     return [

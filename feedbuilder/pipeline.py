@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .cache import Cache, cache_file, stamp
@@ -93,7 +94,7 @@ def build(
             report = _last_build(store, key, decider, output) if store else None
             if report is not None:
                 _save_state(config, edits, report)
-            else:
+            elif store is not None:
                 try:
                     report = _build(
                         config,
@@ -106,13 +107,27 @@ def build(
                         tune_gc,
                         edits,
                         allow_shrink,
+                        store,
                     )
                 except CacheError as exc:
-                    assert store is not None
                     warnings.append(Problem(str(store.path), f"cache failed ({exc}); not used"))
-                    report = _build(
-                        config, decider, listing, output, None, None, workers, tune_gc, edits, True
-                    )
+            if report is None:  # no cache, or it failed: nothing to guard against (allowed)
+                report = _without_cache(
+                    partial(
+                        _build,
+                        config,
+                        decider,
+                        listing,
+                        output,
+                        None,
+                        None,
+                        workers,
+                        tune_gc,
+                        edits,
+                        True,
+                    ),
+                    warnings,
+                )
             report.problems.extend(warnings)
         report.known = known_problems(report.problems, last, listed)
         report.problems.extend(_announce(config))
@@ -138,10 +153,12 @@ def _build(
     tune_gc: bool,
     edits: Edits,
     allow_shrink: bool,
+    scan_store: Cache | None,
 ) -> BuildReport:
-    """The stages of a build that has something to do."""
+    """The stages of a build that has something to do; the scan's metadata kept in
+    ``scan_store`` (the cache, or a temporary one), else in memory."""
     with _gc_paused() if tune_gc else contextlib.nullcontext():
-        scanned = scan(listing, config, decider, cache, workers, allow_shrink)
+        scanned = scan(listing, config, decider, scan_store, workers, allow_shrink)
     planned = plan(scanned, config, decider, cache, output)
     previous = read_health(output.root)
     keep_measured(planned, previous)
@@ -229,6 +246,19 @@ def _save_state(config: Config, edits: Edits, report: BuildReport) -> None:
         report.problems.append(Problem(str(where), f"not saved ({exc.strerror or exc})"))
 
 
+def _without_cache(
+    run: Callable[[Cache | None], BuildReport], warnings: list[Problem]
+) -> BuildReport:
+    """``run`` with a temporary database for the scan's metadata, so a build without a cache
+    does not hold every post's; with none (no temporary folder, a full disk), in memory."""
+    try:
+        with Cache.scratch() as scratch:
+            return run(scratch)
+    except CacheError as exc:
+        warnings.append(Problem("temporary database", f"failed ({exc}); not used"))
+    return run(None)
+
+
 def _links(
     scanned: Scan, config: Config, needed: Sequence[PostMeta]
 ) -> dict[str, PostLinkTarget] | None:
@@ -256,8 +286,22 @@ def check(
     decider = Decider(now or datetime.now(UTC))
     workers = workers or Workers()
     listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
+    warnings: list[Problem] = []
+    report = _without_cache(partial(_check, config, decider, listing, workers, tune_gc), warnings)
+    report.problems.extend(warnings)
+    return report
+
+
+def _check(
+    config: Config,
+    decider: Decider,
+    listing: Listing,
+    workers: Workers,
+    tune_gc: bool,
+    scan_store: Cache | None,
+) -> BuildReport:
     with _gc_paused() if tune_gc else contextlib.nullcontext():
-        scanned = scan(listing, config, decider, None, workers)
+        scanned = scan(listing, config, decider, scan_store, workers)
     planned = plan(scanned, config, decider)
     needed = planned.needed()
     posts, cleaned, cleaning_problems = load_posts(

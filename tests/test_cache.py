@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from feedbuilder.cache import CACHE_NAME, Cache, cache_file, stamp
 from feedbuilder.cli import main
 from feedbuilder.config import Config, make_config
-from feedbuilder.models import BuildReport
+from feedbuilder.models import BuildReport, PackedMeta
 from feedbuilder.output.state import STATE_NAME
 from feedbuilder.pipeline import build
 from feedbuilder.pool import Workers
@@ -309,3 +309,36 @@ def test_unchanged_listing_with_a_touched_output_or_too_new_file_builds(
     report = build(site, now=NOW)  # just edited: the listing is in doubt, so no snapshot is kept
     assert report.feeds_written > 0
     assert tree(site.output_dir) == cold(site, tmp_path)
+
+
+class _Listed(NamedTuple):
+    rel_path: str
+    size: int
+    mtime_ns: int
+
+
+def test_scratch_cache_is_a_cache_and_leaves_nothing_behind() -> None:
+    """A build without a cache keeps its scan in a temporary database, deleted after."""
+    with Cache.scratch() as scratch:
+        folder = scratch.path.parent
+        assert scratch.path.exists()
+        with scratch.transaction():
+            scratch.put_scans([(("a.md", 1, 2), None, [])])
+        assert scratch.scans({"a.md": _Listed("a.md", 1, 2)})[0] == {"a.md": (None, ())}
+    assert not folder.exists()
+
+
+def test_cached_refs_share_the_listing_path_and_one_empty_problem_list() -> None:
+    """A 1M-post rebuild holds a ref per post: no second copy of its path, no list per post."""
+    packed = PackedMeta(
+        *("T", "https://example.com/a", None, 0, "UTC", 0, "UTC", None, "c", "", None, None),
+        *(None, "html", 0.0),
+    )
+    listed = {"a.md": _Listed("".join(["a", ".md"]), 1, 2), "b.md": _Listed("b.md", 1, 2)}
+    with Cache.scratch() as scratch:
+        with scratch.transaction():
+            scratch.put_scans([(("a.md", 1, 2), packed, []), (("b.md", 1, 2), packed, [])])
+        found, _ = scratch.scans(listed)
+    ref, problems = found["a.md"]
+    assert ref is not None and ref.rel_path is listed["a.md"].rel_path
+    assert problems == () and problems is found["b.md"][1]

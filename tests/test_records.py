@@ -96,7 +96,7 @@ def test_a_post_meta_survives_the_cache(tmp_path: Path) -> None:
                 cache.put_scans([((meta.rel_path, 1, 2), packed, [])])
             assert same(cache.metas([meta.rel_path])[meta.rel_path], meta)
             found, _ = cache.scans({meta.rel_path: PostFile("", meta.rel_path, 1, 2)})
-            assert found[meta.rel_path] == (packed.ref(meta.rel_path), [])
+            assert found[meta.rel_path] == (packed.ref(meta.rel_path), ())
             ref = found[meta.rel_path][0]
             assert ref is not None and (ref.queries, ref.in_all, ref.story) == (
                 ("q1", "q2"),

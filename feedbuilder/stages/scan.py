@@ -186,7 +186,8 @@ def _received(
     100k scans are never all held at once."""
     for batch, scanned in zip(todo_batches, results, strict=True):
         for file, (meta, problems) in zip(batch, scanned, strict=True):
-            found[file.rel_path] = (None if meta is None else meta.ref(file.rel_path), problems)
+            ref = None if meta is None else meta.ref(file.rel_path)
+            found[file.rel_path] = (ref, problems or ())  # one shared empty, not a list each
             if held is not None and meta is not None:
                 held.packed[file.rel_path] = meta
             yield decider.file_key(file), meta, problems
