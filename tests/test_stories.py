@@ -26,6 +26,7 @@ from feedbuilder.feeds.stories import (
 )
 from feedbuilder.models import PostRef
 from feedbuilder.normalise.fingerprint import story_print
+from feedbuilder.output.state import STATE_NAME
 from feedbuilder.pipeline import build, scan_posts
 
 from .conftest import CORPORA, make_post
@@ -279,10 +280,11 @@ def test_without_copies_dedupe_changes_no_byte(tmp_path: Path) -> None:
 
 
 def tree(root: Path) -> dict[str, bytes]:
+    """Every output file but the cache and the state file (which records the settings)."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.startswith(CACHE_NAME)
+        if p.is_file() and not p.name.startswith((CACHE_NAME, STATE_NAME))
     }
 
 
