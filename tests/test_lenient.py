@@ -249,6 +249,12 @@ def test_one_stray_quote_costs_nothing_else(mapping: dict[str, Any], width: int,
     assert len(split.notes) == 1, split.notes
 
 
+def test_a_stray_quote_in_a_list_item_is_not_a_key() -> None:
+    # Found by the property above: `- '9': '` is one quoted value, not {'9': "'"}.
+    split = split_post("---\na:\n- _: ''\n- - '9': '\n---\nbody\n", 1_000_000)
+    assert split.metadata == {"a": [{"_": ""}, ["9': "]]}
+
+
 def _get(value: Any, path: tuple[Any, ...]) -> Any:
     for key in path:
         value = value[key]

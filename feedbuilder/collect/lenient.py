@@ -165,9 +165,22 @@ class _Reader:
             return parsed[0]
         rest = head.text[1:].lstrip(" \t")
         inner = _Line(head.number, head.indent + len(head.text) - len(rest), rest)
-        if rest and (_key(rest) is not None or _is_item(rest)):  # - name: x, or - - x
+        if rest and (self.starts_mapping(rest) or _is_item(rest)):  # - name: x, or - - x
             return self.block("", head.number, [inner, *body], depth)
         return self.block(rest, head.number, body, depth)
+
+    def starts_mapping(self, item: str) -> bool:
+        """Whether a sequence item is ``key: value``. One that opens and closes with the
+        same quote while its "value" is no quoted value YAML reads (``- '9': '``,
+        ``- '9': >'``, ``- '9': ''9'``) is one quoted value with a stray quote inside
+        (``9': >``): its last quote closes its first."""
+        found = _key(item)
+        if found is None:
+            return False
+        quote, value = item[0], found[1]
+        if quote in QUOTES and item.rstrip(_BLANK).endswith(quote):
+            return value[:1] == quote and isinstance(self.strict(value), str)
+        return True
 
     # Scalars.
 
