@@ -22,7 +22,7 @@ from typing import Any
 
 from .cache import FeedRecord, FileKey, Output, Snapshot, problems_to_json
 from .collect.files import PostFile
-from .models import FeedSpec, PostMeta, Problem, Thumbnail, epoch_micros, zone_key
+from .models import FeedSpec, PostMeta, PostRef, Problem, Thumbnail, epoch_micros, zone_key
 
 DOUBT_NS = 2_000_000_000
 
@@ -86,23 +86,43 @@ def outputs_intact(recorded: Iterable[Output], now: Stats) -> bool:
 def post_fingerprint(meta: PostMeta, file: PostFile) -> str:
     """A hash of everything a post's entries depend on: every field of its metadata, and its
     file's size and mtime (the body's stand-in)."""
-    data = [[_value(getattr(meta, f.name)) for f in _META_FIELDS], file.size, file.mtime_ns]
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+    return _digest(
+        [[_value(getattr(meta, f.name)) for f in _META_FIELDS], file.size, file.mtime_ns]
+    )
 
 
 def feed_fingerprint(spec: FeedSpec, posts: Sequence[str]) -> str:
     """A hash of everything a feed's bytes depend on but the config and version (the cache's
     stamp): its spec, and its posts' fingerprints in order."""
+    return _digest([*_spec_data(spec), list(posts)])
+
+
+def page_fingerprint(
+    spec: FeedSpec, refs: Sequence[PostRef], files: Mapping[str, PostFile], decider: Decider
+) -> str:
+    """A hash of everything an archive page's bytes depend on but the stamp: its spec and
+    links, and each post's id and file (path, size, mtime: the stand-in for its metadata and
+    body, so an unchanged page costs no metadata read)."""
+    return _digest(
+        [*_spec_data(spec), [[ref.id, *decider.file_key(files[ref.rel_path])] for ref in refs]]
+    )
+
+
+def _spec_data(spec: FeedSpec) -> list[Any]:
+    """What a feed's or page's bytes take from its spec (with archives, its links too)."""
     category = spec.category
     data: list[Any] = [
         spec.key,
         spec.title,
         spec.description,
         None if category is None else [category.name, category.slug, category.parents],
-        list(posts),
     ]
     if spec.archive is not None:  # archives = true: its links (issue 14.1)
         data.append([spec.archive.feed_key, spec.archive.page, spec.archive.newest])
+    return data
+
+
+def _digest(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
 

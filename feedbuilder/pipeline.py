@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -24,7 +24,7 @@ from .config import Config
 from .edits import Edits, known_problems
 from .errors import CacheError
 from .incremental import Decider
-from .models import BuildReport, Post, PostMeta, Problem
+from .models import BuildReport, Post, Problem
 from .output.health import HEALTH_PATH, alerts, read_health
 from .output.state import STATE_NAME, load_state, save_state
 from .output.writer import OutputDir, build_lock
@@ -163,13 +163,14 @@ def _build(
     previous = read_health(output.root)
     keep_measured(planned, previous)
     needed = planned.needed()
+    links = _links(scanned, config, bool(needed) or planned.archives is not None)
     posts, cleaned, cleaning_problems = load_posts(
-        needed, scanned.files, config, decider, cache, workers, _links(scanned, config, needed)
+        needed, scanned.files, config, decider, cache, workers, links
     )
     if config.hexo is None:  # a Hexo site's update dates follow its updated_option
         posts = edits.date(posts)
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers, planned.sources)
-    archived = _archives(planned, scanned, config, decider, cache, output, workers, posts)
+    archived = _archives(planned, scanned, config, decider, cache, output, workers, posts, links)
     health = measure(planned, posts, rendered, config, previous)
     site = {**rendered.site, HEALTH_PATH: health.to_json()}
     written = write(rendered._replace(site=site), planned.kept, output)
@@ -223,12 +224,12 @@ def _archives(
     output: OutputDir,
     workers: Workers,
     loaded: Mapping[str, Post],
+    links: Mapping[str, PostLinkTarget] | None,
 ) -> Archived:
     """``archives = true``: the archive pages, written before the feeds that link to them
     (the feeds' posts, ``loaded``, are not read again)."""
     if planned.archives is None:
         return Archived()
-    links = post_links(scanned.metas(scanned.refs)) if config.hexo is not None else None
     return write_archives(
         planned.archives, scanned, config, decider, cache, output, workers, links, loaded
     )
@@ -259,12 +260,10 @@ def _without_cache(
     return run(None)
 
 
-def _links(
-    scanned: Scan, config: Config, needed: Sequence[PostMeta]
-) -> dict[str, PostLinkTarget] | None:
-    """Every post's link by slug and title, for a Hexo site's ``post_link`` tags (only when
-    there are bodies to clean)."""
-    if config.hexo is None or not needed:
+def _links(scanned: Scan, config: Config, wanted: bool) -> dict[str, PostLinkTarget] | None:
+    """Every post's link by slug and title, for a Hexo site's ``post_link`` tags (worked out
+    once, and only when there are bodies to clean)."""
+    if config.hexo is None or not wanted:
         return None
     return post_links(scanned.metas(scanned.refs))
 
@@ -305,7 +304,7 @@ def _check(
     planned = plan(scanned, config, decider)
     needed = planned.needed()
     posts, cleaned, cleaning_problems = load_posts(
-        needed, scanned.files, config, decider, None, workers, _links(scanned, config, needed)
+        needed, scanned.files, config, decider, None, workers, _links(scanned, config, bool(needed))
     )
     render(planned.todo, planned.feeds.specs, posts, config, workers, planned.sources)
     return BuildReport(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,3 +54,14 @@ def make_post(directory: Path, name: str, front_matter: str, body: str = "<p>Bod
 def all_metas(scanned: Scan) -> list[PostMeta]:
     """Every usable post's full metadata, in the scan's order."""
     return scanned.metas(scanned.refs)
+
+
+def run_feedbuilder(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m feedbuilder ARGS`` in ``cwd``, as a user runs it; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "feedbuilder", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

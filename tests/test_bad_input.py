@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tracemalloc
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,8 @@ from feedbuilder.pool import Workers
 from feedbuilder.stages import scan as scan_stage
 from feedbuilder.stages.listing import list_posts
 from feedbuilder.stages.scan import Scan
+
+from .conftest import run_feedbuilder
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 NOW = datetime(2022, 6, 1, tzinfo=UTC)
@@ -407,26 +408,8 @@ PROBLEM_LINE = re.compile(r"^posts/[^:]+(?::\d+)?: \S.*$")
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "feedbuilder",
-            *args,
-            "--posts",
-            "posts",
-            "--output",
-            "out",
-            "--site-url",
-            "https://example.com/",
-            "--limit",
-            "500",
-        ],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    options = ("--posts", "posts", "--output", "out", "--site-url", "https://example.com/")
+    return run_feedbuilder(cwd, *args, *options, "--limit", "500")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from feedbuilder.pool import Workers
 from feedbuilder.stages.listing import Listing
 from feedbuilder.stages.scan import scan
 
-from .conftest import all_metas, make_post
+from .conftest import all_metas, make_post, run_feedbuilder
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 GOOD = "title: {title}\ndate: 2022-01-02 03:04:05\ncategories: [Test]"
@@ -122,13 +121,7 @@ def test_a_gbk_name_beside_its_utf8_twin_keeps_both(posts: Path) -> None:
 
 
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "feedbuilder", *args, "--posts", "posts", "--output", "out"],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_feedbuilder(cwd, *args, "--posts", "posts", "--output", "out")
 
 
 def test_the_cli_prints_odd_names_one_problem_a_line(posts: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from lxml import etree
 
 from feedbuilder.collect.files import find_post_files
 
-from .conftest import ROOT
+from .conftest import ROOT, run_feedbuilder
 
 SEED_TITLE = (
     "上海银保监局、上海市科委联合印发关于进一步做好科技型中小微企业贷款履约保证险工作的意见"
@@ -26,13 +25,7 @@ SEED_CATEGORIES = ["金融", "新浪财经", "新浪财经－国內"]
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "feedbuilder", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_feedbuilder(cwd, *args)
 
 
 @pytest.fixture(scope="module")

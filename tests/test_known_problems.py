@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_post
+from tests.conftest import make_post, run_feedbuilder
 
 
 def cli(site: Path, command: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "feedbuilder", command, "--site-url", "https://e.com/", *args],
-        cwd=site,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_feedbuilder(site, command, "--site-url", "https://e.com/", *args)
 
 
 @pytest.fixture

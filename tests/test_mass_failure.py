@@ -5,7 +5,6 @@ unless --allow-shrink; deleting posts is not a failure."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,13 @@ import pytest
 from feedbuilder.config import Config
 from feedbuilder.errors import MassFailureError
 from feedbuilder.pipeline import build
-from tests.conftest import make_post
+from tests.conftest import make_post, run_feedbuilder
 
 POSTS = 10
 
 
 def cli(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "feedbuilder", "build", "--site-url", "https://e.com/", *args],
-        cwd=site,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_feedbuilder(site, "build", "--site-url", "https://e.com/", *args)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from feedbuilder.config import Config
 from feedbuilder.errors import ConfigError, OutputError
 from feedbuilder.output.writer import LOCK_NAME, MANIFEST_NAME
 from feedbuilder.pipeline import build
+
+from .conftest import run_feedbuilder
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 POST = "---\ntitle: {title}\ndate: 2024-01-0{day}\ncategories: [News]\n---\n<p>Body {title}.</p>\n"
@@ -33,13 +34,7 @@ def site(tmp_path: Path) -> Path:
 
 
 def run_cli(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "feedbuilder", "build", "--site-url", "https://e.com/", *args],
-        cwd=site,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_feedbuilder(site, "build", "--site-url", "https://e.com/", *args)
 
 
 def tree(root: Path) -> dict[str, bytes | str]:

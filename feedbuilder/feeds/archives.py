@@ -26,15 +26,9 @@ posts alone, so that a cold build and an incremental one write the same bytes.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from ..collect.files import PostFile
 from ..config import Config
-from ..incremental import Decider
 from ..models import ArchiveLinks, FeedSpec, PostRef
 from .index import PostIndex
 from .plan import FeedPlan
@@ -129,25 +123,6 @@ def plan_archives(index: PostIndex, plan: FeedPlan, config: Config) -> ArchivePl
                 )
             )
     return archives
-
-
-def page_fingerprint(
-    spec: FeedSpec, refs: Sequence[PostRef], files: Mapping[str, PostFile], decider: Decider
-) -> str:
-    """A hash of everything a page's bytes depend on but the config and version (the
-    cache's stamp): its spec and links, and each post's id and file (path, size, mtime: the
-    stand-in for its metadata and body, so an unchanged page costs no metadata read)."""
-    assert spec.archive is not None
-    category = spec.category
-    data: list[Any] = [
-        spec.key,
-        spec.title,
-        spec.description,
-        None if category is None else [category.name, category.slug, category.parents],
-        [spec.archive.feed_key, spec.archive.page, spec.archive.newest],
-        [[ref.id, *decider.file_key(files[ref.rel_path])] for ref in refs],
-    ]
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
 
 def json_chain(spec: FeedSpec, config: Config) -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cached_property
 from typing import NamedTuple, Protocol
 
 from ..models import PostRef
@@ -86,16 +87,12 @@ class MemoryIndex:
         self._refs = sorted(refs, key=ORDERS[order_by])  # every member list is then in order
         # Posts share a few hundred category sets: each is looked at once, not once per post.
         self._names = {ref.categories: ref.category_names() for ref in self._refs}
-        self._categories: dict[str, list[PostRef]] | None = None
-        self._tags: dict[str, list[PostRef]] | None = None
-        self._queries: dict[str, list[PostRef]] | None = None
-        self._in_all: list[PostRef] | None = None
 
     def category_paths(self) -> Iterable[tuple[str, ...]]:
         return (path for paths in self._names for path in paths)
 
     def tags(self) -> Iterable[str]:
-        return self._tag_members()
+        return self._by_tag
 
     def feed_posts(
         self,
@@ -108,13 +105,13 @@ class MemoryIndex:
         stories: Stories | None = None,
     ) -> FeedPosts:
         if category is not None:
-            members = self._category_members().get(category, [])
+            members = self._by_category.get(category, [])
         elif tag is not None:
-            members = self._tag_members().get(tag, [])
+            members = self._by_tag.get(tag, [])
         elif query is not None:
-            members = self._query_members().get(query, [])
+            members = self._by_query.get(query, [])
         else:
-            members = self._all_members()
+            members = self._in_all
         if published_since is not None:
             members = [ref for ref in members if ref.published >= published_since]
         published = self._published(members)
@@ -145,32 +142,27 @@ class MemoryIndex:
             return None
         return (members[0] if self._by_date else min(members, key=newest_first_key)).published_at()
 
-    def _category_members(self) -> dict[str, list[PostRef]]:
-        if self._categories is None:
-            self._categories = {}
-            for ref in self._refs:
-                for name in self._names[ref.categories]:
-                    self._categories.setdefault(name, []).append(ref)
-        return self._categories
+    @cached_property
+    def _by_category(self) -> dict[str, list[PostRef]]:
+        return self._grouped(lambda ref: self._names[ref.categories])
 
-    def _tag_members(self) -> dict[str, list[PostRef]]:
-        if self._tags is None:
-            self._tags = {}
-            for ref in self._refs:
-                for tag in ref.tags:
-                    self._tags.setdefault(tag, []).append(ref)
-        return self._tags
+    @cached_property
+    def _by_tag(self) -> dict[str, list[PostRef]]:
+        return self._grouped(lambda ref: ref.tags)
 
-    def _query_members(self) -> dict[str, list[PostRef]]:
-        if self._queries is None:
-            self._queries = {}
-            for ref in self._refs:
-                for slug in ref.queries:
-                    self._queries.setdefault(slug, []).append(ref)
-        return self._queries
+    @cached_property
+    def _by_query(self) -> dict[str, list[PostRef]]:
+        return self._grouped(lambda ref: ref.queries)
 
-    def _all_members(self) -> list[PostRef]:
-        if self._in_all is None:
-            held_out = any(not ref.in_all for ref in self._refs)
-            self._in_all = [ref for ref in self._refs if ref.in_all] if held_out else self._refs
-        return self._in_all
+    @cached_property
+    def _in_all(self) -> list[PostRef]:
+        held_out = any(not ref.in_all for ref in self._refs)
+        return [ref for ref in self._refs if ref.in_all] if held_out else self._refs
+
+    def _grouped(self, names: Callable[[PostRef], Iterable[str]]) -> dict[str, list[PostRef]]:
+        """Each name's members, in order, found in one pass when first asked for."""
+        groups: dict[str, list[PostRef]] = {}
+        for ref in self._refs:
+            for name in names(ref):
+                groups.setdefault(name, []).append(ref)
+        return groups

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from ..cache import Cache, FeedRecord
 from ..config import Config
-from ..feeds.archives import ArchivePlan, newest_marker, page_fingerprint
-from ..incremental import Decider
+from ..feeds.archives import ArchivePlan, newest_marker
+from ..incremental import Decider, page_fingerprint
 from ..models import FeedSpec, Post, PostRef, Problem
 from ..output.writer import OutputDir
 from ..pool import Workers, batches
