@@ -54,6 +54,8 @@ def signals_raise() -> Iterator[None]:
     previous = {signum: signal.signal(signum, handler) for signum in SIGNALS}
     try:
         yield
+        if fired:  # raised where Python could only print it ("Exception ignored in ...")
+            raise Interrupted(fired[0])
     finally:
         for signum, action in previous.items():
             signal.signal(signum, action)

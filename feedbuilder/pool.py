@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection, Pipe, wait
 from typing import Any, Protocol, TypeVar
 
 from .errors import WorkerError
+from .interrupt import SIGNALS
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -157,7 +158,11 @@ class _Worker:
         parent_pid = os.getpid()
         _prctl()  # looked up here, so the worker need not
         ours, theirs = Pipe()
+        # A stop signal is held while forking: raised inside os.fork's after-fork hooks
+        # (logging's lock release), it would be printed as "ignored" and lost.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
         pid = os.fork()
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if pid == 0:  # the worker: never returns
             status = 1
             try:
