@@ -19,21 +19,34 @@ import hashlib
 import json
 import sqlite3
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
 from . import __version__
 from .config import Config
 from .errors import CacheError
-from .models import PackedMeta, PostBody, PostMeta, PostRef, Problem, Severity, Thumbnail
+from .models import (
+    PackedMeta,
+    PostBody,
+    PostMeta,
+    PostRef,
+    Problem,
+    Severity,
+    Thumbnail,
+    category_names,
+    unpack_categories,
+    unpack_tags,
+)
 from .models import packed_ref as _packed_ref
 from .output.writer import unlink_if_link
 
 CACHE_NAME = ".feedbuilder-cache.sqlite"
 _SQLITE_FILES = ("", "-wal", "-shm", "-journal")  # the database and the files beside it
-SCHEMA_VERSION = 7  # 6: posts.queries, posts.in_all (saved-query feeds); 7: posts.story
+SCHEMA_VERSION = 8  # 6: posts.queries, posts.in_all (saved-query feeds); 7: posts.story;
+# 8: members, and posts by date: the feeds' newest posts are asked of SQLite
 _META_COLUMNS = ", ".join(PackedMeta._fields)
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS stamp (value TEXT NOT NULL);
@@ -41,6 +54,12 @@ CREATE TABLE IF NOT EXISTS posts (
     rel_path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     problems TEXT NOT NULL, usable INTEGER NOT NULL, {_META_COLUMNS}
 );
+CREATE INDEX IF NOT EXISTS posts_by_date ON posts (published DESC);
+CREATE TABLE IF NOT EXISTS members (
+    kind TEXT NOT NULL, name TEXT NOT NULL, published INTEGER NOT NULL, rel_path TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS members_by_feed ON members (kind, name, published DESC);
+CREATE INDEX IF NOT EXISTS members_by_post ON members (rel_path);
 CREATE TABLE IF NOT EXISTS bodies (
     rel_path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     body TEXT NOT NULL
@@ -54,30 +73,21 @@ CREATE TABLE IF NOT EXISTS snapshot (
     outputs TEXT NOT NULL
 );
 """
+
+
 # What planning reads of every cached post (see PostRef); the rest only for feed-bound ones.
-_REF_COLUMNS = (
-    "coalesce(id, link), id IS NOT NULL, published, published_zone, updated, categories, tags,"
-    " queries, in_all, story"
-)
+def _ref_columns(table: str) -> str:
+    fields = "published, published_zone, updated, categories, tags, queries, in_all, story"
+    columns = ", ".join(f"{table}{name}" for name in fields.split(", "))
+    return f"coalesce({table}id, {table}link), {table}id IS NOT NULL, {columns}"
+
+
+_REF_COLUMNS = _ref_columns("")
 _DECODE_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError)
 
 FileKey = tuple[str, int, int]  # (rel_path, size, mtime_ns); an mtime of -1 never matches
 Output = tuple[str, int, int]  # (rel_path, size, mtime_ns) of a file written
-PlannedScan = tuple[PostRef | None, Sequence[Problem]]  # a post's scan, as planning needs it
-
-
-class Listed(Protocol):
-    """What the cache needs of a listed post file to know whether it changed (its path is
-    the one a cached post's record takes: one string per post, not two)."""
-
-    @property
-    def rel_path(self) -> str: ...
-
-    @property
-    def size(self) -> int: ...
-
-    @property
-    def mtime_ns(self) -> int: ...
+T = TypeVar("T")
 
 
 def cache_file(cache_dir: Path | None, output_dir: Path) -> Path:
@@ -153,6 +163,37 @@ def _ref(rel_path: str, columns: Sequence[Any]) -> PostRef:
     )
 
 
+def _is_ref(columns: Sequence[Any]) -> bool:
+    """Whether the :data:`_REF_COLUMNS` of a usable post's row make a PostRef."""
+    try:
+        _ref("", columns)
+    except _DECODE_ERRORS:
+        return False
+    return True
+
+
+def _memberships(meta: PackedMeta) -> Iterator[tuple[str, str]]:
+    """The feeds a post is a member of, as (kind, name): each category at every level of its
+    hierarchies ("c"), each tag ("t") and each saved query it matches ("q")."""
+    for name in category_names(unpack_categories(meta.categories)):
+        yield "c", name
+    for tag in unpack_tags(meta.tags):
+        yield "t", tag
+    for query in unpack_tags(meta.queries):
+        yield "q", query
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 _TEXT, _OPTIONAL, _MICROS, _ZONE = str, (str, type(None)), int, (str, int)
 _PACKED_TYPES: tuple[type | tuple[type, ...], ...] = (
     *(_TEXT, _TEXT, _OPTIONAL, _MICROS, _ZONE, _MICROS, _ZONE, _OPTIONAL, _TEXT, _TEXT),
@@ -167,6 +208,36 @@ def _packed(columns: Sequence[Any]) -> PackedMeta:
         if not isinstance(value, kind) or isinstance(value, bool):
             raise TypeError("not a post record")
     return PackedMeta(*columns)
+
+
+@dataclass(frozen=True)
+class FeedQuery:
+    """Which posts a feed asks for: the members of a category ("c"), tag ("t") or saved
+    query ("q") ``name``, or (no ``kind``) the all-posts feed's; published at or before
+    ``due`` and at or after ``since`` (epoch microseconds; None: no bound)."""
+
+    kind: str | None = None
+    name: str = ""
+    due: int | None = None
+    since: int | None = None
+
+
+_LATEST = 2**63 - 1
+
+
+def _feed_order(updated_before: int | None, args: list[Any]) -> str:
+    """The feeds' ORDER BY (see :meth:`Cache.feed_refs`), its parameter added to ``args``."""
+    if updated_before is None:
+        return "p.published DESC, coalesce(p.id, p.link)"
+    args.append(updated_before)
+    return (
+        "CASE WHEN p.updated > ? THEN p.published ELSE p.updated END DESC,"
+        " p.published DESC, coalesce(p.id, p.link)"
+    )
+
+
+def _upto(due: int | None) -> int:
+    return _LATEST if due is None else due
 
 
 # --- the database --------------------------------------------------------------------
@@ -226,7 +297,7 @@ class Cache:
                 row = db.execute("SELECT value FROM stamp").fetchone()
                 if row is None or row[0] != stamp_value:
                     with cache.transaction():
-                        for table in ("stamp", "posts", "bodies", "feeds", "snapshot"):
+                        for table in ("stamp", "posts", "members", "bodies", "feeds", "snapshot"):
                             db.execute(f"DELETE FROM {table}")
                         db.execute("INSERT INTO stamp VALUES (?)", (stamp_value,))
         except CacheError:
@@ -253,21 +324,33 @@ class Cache:
     @contextlib.contextmanager
     def scratch(cls) -> Iterator[Cache]:
         """A cache for one build that keeps none: a temporary database, deleted after, so a
-        big scan's metadata waits on disk rather than in memory.
+        big scan's metadata waits on disk rather than in memory (in memory when no
+        temporary folder can be had).
 
         Raises:
-            CacheError: no temporary database can be made.
+            CacheError: the temporary database cannot be made.
         """
         try:
             folder = tempfile.TemporaryDirectory(prefix="feedbuilder-")
-        except OSError as exc:
-            raise CacheError(f"no temporary folder: {exc}") from exc
-        with folder:
-            cache = cls.open(Path(folder.name) / CACHE_NAME, "", durable=False)
+        except OSError:
+            folder = None
+        with folder or contextlib.nullcontext():
+            where = None if folder is None else Path(folder.name) / CACHE_NAME
+            cache = cls.in_memory() if where is None else cls.open(where, "", durable=False)
             try:
                 yield cache
             finally:
                 cache.close()
+
+    @classmethod
+    def in_memory(cls) -> Cache:
+        """A cache that lives in this process's memory, as long as it is referenced."""
+        try:
+            db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise CacheError(str(exc)) from exc
+        return cls(db, Path(":memory:"))
 
     def close(self) -> None:
         self._db.close()
@@ -292,62 +375,214 @@ class Cache:
 
     # posts
 
-    def scans(self, listed: Mapping[str, Listed]) -> tuple[dict[str, PlannedScan], list[str]]:
-        """The cached scans still current for the ``listed`` files (same size and mtime), and
-        the cached paths no longer listed. A damaged record is left out: its file is read
-        again."""
-        found: dict[str, PlannedScan] = {}
+    def changed(self, listed: Iterable[FileKey]) -> tuple[array[int], list[str]]:
+        """The positions in ``listed`` (every post file, in path order) whose cached scan is
+        missing, stale (another size or mtime) or damaged, and the cached paths no longer
+        listed: one merge of two sorted walks, holding nothing per unchanged post."""
+        todo: array[int] = array("q")
         gone: list[str] = []
+        files = iter(enumerate(listed))
+        at = next(files, None)
         with self._errors():
             rows = self._db.execute(
-                f"SELECT rel_path, size, mtime_ns, problems, usable, {_REF_COLUMNS} FROM posts"
+                f"SELECT rel_path, size, mtime_ns, usable, {_REF_COLUMNS} FROM posts"
+                " ORDER BY rel_path"
             )
-            for rel_path, size, mtime_ns, problems, usable, *ref in rows:
-                file = listed.get(rel_path)
-                if file is None:
+            for rel_path, size, mtime_ns, usable, *ref in rows:
+                while at is not None and at[1][0] < rel_path:
+                    todo.append(at[0])
+                    at = next(files, None)
+                if at is None or at[1][0] != rel_path:
                     gone.append(rel_path)
-                elif size == file.size and mtime_ns == file.mtime_ns:
-                    with contextlib.suppress(*_DECODE_ERRORS):
-                        found[rel_path] = (
-                            _ref(file.rel_path, ref) if usable else None,
-                            problems_from_json(problems),
-                        )
-        return found, gone
+                    continue
+                if (size, mtime_ns) != at[1][1:] or (usable and not _is_ref(ref)):
+                    todo.append(at[0])
+                at = next(files, None)
+        while at is not None:
+            todo.append(at[0])
+            at = next(files, None)
+        return todo, gone
 
     def put_scans(
         self, scans: Iterable[tuple[FileKey, PackedMeta | None, Sequence[Problem]]]
     ) -> None:
-        """Store each post's scan under its (rel_path, size, mtime_ns) key."""
+        """Store each post's scan under its (rel_path, size, mtime_ns) key, with the feeds it
+        is a member of (see :meth:`feed_refs`)."""
         blank = (None,) * len(PackedMeta._fields)
+        insert = f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * (5 + len(blank)))})"
         with self._errors():
-            self._db.executemany(
-                f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * (5 + len(blank)))})",
-                (
-                    (*key, problems_to_json(problems), meta is not None, *(meta or blank))
-                    for key, meta, problems in scans
-                ),
-            )
+            for chunk in _chunks(scans, 500):
+                self._db.executemany(
+                    "DELETE FROM members WHERE rel_path = ?", ((key[0],) for key, _, _ in chunk)
+                )
+                self._db.executemany(
+                    insert,
+                    (
+                        (*key, problems_to_json(problems), meta is not None, *(meta or blank))
+                        for key, meta, problems in chunk
+                    ),
+                )
+                self._db.executemany(
+                    "INSERT INTO members VALUES (?, ?, ?, ?)",
+                    (
+                        (kind, name, meta.published, key[0])
+                        for key, meta, _ in chunk
+                        if meta is not None
+                        for kind, name in _memberships(meta)
+                    ),
+                )
 
     def usable(self, rel_paths: Sequence[str]) -> tuple[int, set[str]]:
         """How many cached posts were usable, and which of ``rel_paths`` were (whatever
         their size and mtime then): what the mass-failure guard compares a scan with."""
-        found: set[str] = set()
         with self._errors():
             (total,) = self._db.execute("SELECT count(*) FROM posts WHERE usable").fetchone()
-            for i in range(0, len(rel_paths), 500):  # under SQLite's limit on parameters
-                chunk = rel_paths[i : i + 500]
-                rows = self._db.execute(
-                    "SELECT rel_path FROM posts WHERE usable AND rel_path IN"
-                    f" ({', '.join('?' * len(chunk))})",
-                    chunk,
-                )
-                found.update(row[0] for row in rows)
+            found = set(self._paths_among("usable", rel_paths))
         return int(total), found
+
+    def failed(self, rel_paths: Sequence[str]) -> list[str]:
+        """Which of ``rel_paths`` (scanned) cannot be used, for a reason (a problem)."""
+        with self._errors():
+            return sorted(self._paths_among("NOT usable AND problems != '[]'", rel_paths))
+
+    def _paths_among(self, condition: str, rel_paths: Sequence[str]) -> Iterator[str]:
+        for i in range(0, len(rel_paths), 500):  # under SQLite's limit on parameters
+            chunk = rel_paths[i : i + 500]
+            rows = self._db.execute(
+                f"SELECT rel_path FROM posts WHERE {condition} AND rel_path IN"
+                f" ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            yield from (row[0] for row in rows)
+
+    # the scanned posts as a whole (see stages/scan.py and feeds/index.py's StoredIndex)
+
+    def scan_problems(self, now: int) -> Iterator[tuple[str, Sequence[Problem], PostRef | None]]:
+        """In path order, every post with a problem, or dated (or updated) after ``now``
+        (epoch microseconds): its path, problems and, if usable, its ref."""
+        with self._errors():
+            rows = self._db.execute(
+                f"SELECT rel_path, problems, usable, {_REF_COLUMNS} FROM posts"
+                " WHERE problems != '[]' OR (usable AND (published > ? OR updated > ?))"
+                " ORDER BY rel_path",
+                (now, now),
+            )
+            for rel_path, problems, usable, *ref in rows:
+                yield (
+                    rel_path,
+                    problems_from_json(problems),
+                    _ref(rel_path, ref) if usable else None,
+                )
+
+    def usable_count(self, due: int | None) -> int:
+        """How many posts are usable and published at or before ``due`` (None: any time)."""
+        with self._errors():
+            (usable,) = self._db.execute(
+                "SELECT count(*) FROM posts WHERE usable AND published <= ?", (_upto(due),)
+            ).fetchone()
+        return int(usable)
+
+    def refs(
+        self,
+        due: int | None,
+        *,
+        by_date: bool = False,
+        updated_before: int | None = None,
+        stories: bool = False,
+    ) -> Iterator[PostRef]:
+        """Every usable post published at or before ``due`` (None: any time), in path order,
+        or in the order of :meth:`feed_refs` (``by_date``, or ``updated_before``); with
+        ``stories``, only those with a story print."""
+        args: list[Any] = [_upto(due)]
+        order = "p.rel_path"
+        if by_date or updated_before is not None:
+            order = _feed_order(updated_before, args)
+        printed = " AND p.story != ''" if stories else ""
+        yield from self._refs(
+            f"SELECT p.rel_path, {_ref_columns('p.')} FROM posts p"
+            f" WHERE p.usable AND p.published <= ?{printed} ORDER BY {order}",
+            args,
+        )
+
+    def shared_id_refs(self, due: int | None) -> list[PostRef]:
+        """The usable posts (published at or before ``due``) whose id another one has too."""
+        return list(
+            self._refs(
+                f"SELECT rel_path, {_REF_COLUMNS} FROM posts WHERE usable AND published <= ?"
+                " AND coalesce(id, link) IN (SELECT coalesce(id, link) FROM posts"
+                " WHERE usable AND published <= ? GROUP BY 1 HAVING count(*) > 1)"
+                " ORDER BY rel_path",
+                (_upto(due), _upto(due)),
+            )
+        )
+
+    def has_id(self, post_id: str, due: int | None) -> bool:
+        """Whether a usable post (published at or before ``due``) has the id ``post_id``."""
+        with self._errors():
+            row = self._db.execute(
+                "SELECT 1 FROM posts WHERE usable AND published <= ? AND coalesce(id, link) = ?"
+                " LIMIT 1",
+                (_upto(due), post_id),
+            ).fetchone()
+        return row is not None
+
+    def category_sets(self, due: int | None) -> list[tuple[tuple[tuple[str, ...], ...], int]]:
+        """Each set of category hierarchies the usable posts have, with how many have it."""
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT categories, count(*) FROM posts WHERE usable AND published <= ?"
+                " GROUP BY categories ORDER BY categories",
+                (_upto(due),),
+            ).fetchall()
+        return [(unpack_categories(text), int(count)) for text, count in rows]
+
+    def member_names(self, kind: str, due: int | None) -> list[tuple[str, int]]:
+        """Each name of a ``kind`` of feed (see :func:`_memberships`) with its member count."""
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT name, count(*) FROM members WHERE kind = ? AND published <= ?"
+                " GROUP BY name ORDER BY name",
+                (kind, _upto(due)),
+            ).fetchall()
+        return [(str(name), int(count)) for name, count in rows]
+
+    def feed_refs(self, feed: FeedQuery, updated_before: int | None = None) -> Iterator[PostRef]:
+        """The members of ``feed`` in its order: newest published first, or with
+        ``updated_before`` (epoch microseconds), newest updated first, an update after it
+        counted as none; ties by id."""
+        select, args = self._feed_select(feed, f"p.rel_path, {_ref_columns('p.')}")
+        yield from self._refs(f"{select} ORDER BY {_feed_order(updated_before, args)}", args)
+
+    def feed_count(self, feed: FeedQuery) -> int:
+        select, args = self._feed_select(feed, "count(*)")
+        with self._errors():
+            (count,) = self._db.execute(select, args).fetchone()
+        return int(count)
+
+    def _feed_select(self, feed: FeedQuery, columns: str) -> tuple[str, list[Any]]:
+        since = -(2**63) if feed.since is None else feed.since
+        if feed.kind is None:
+            return (
+                f"SELECT {columns} FROM posts p WHERE p.usable AND p.in_all"
+                " AND p.published <= ? AND p.published >= ?",
+                [_upto(feed.due), since],
+            )
+        return (
+            f"SELECT {columns} FROM members m JOIN posts p ON p.rel_path = m.rel_path"
+            " WHERE m.kind = ? AND m.name = ? AND m.published <= ? AND m.published >= ?",
+            [feed.kind, feed.name, _upto(feed.due), since],
+        )
+
+    def _refs(self, query: str, args: Sequence[Any]) -> Iterator[PostRef]:
+        with self._errors():
+            for rel_path, *ref in self._db.execute(query, args):
+                yield _ref(rel_path, ref)
 
     def delete_posts(self, rel_paths: Iterable[str]) -> None:
         with self._errors():
             keys = [(p,) for p in rel_paths]
             self._db.executemany("DELETE FROM posts WHERE rel_path = ?", keys)
+            self._db.executemany("DELETE FROM members WHERE rel_path = ?", keys)
             self._db.executemany("DELETE FROM bodies WHERE rel_path = ?", keys)
 
     def metas(self, rel_paths: Sequence[str]) -> dict[str, PostMeta]:

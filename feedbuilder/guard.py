@@ -10,21 +10,9 @@ build without the cache has no guard but the empty-folder refusal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable
 
 from .errors import MassFailureError
-from .models import PostRef, Problem
-
-
-def failed_posts(
-    was_usable: Set[str], scans: Mapping[str, tuple[PostRef | None, Sequence[Problem]]]
-) -> list[str]:
-    """The posts of ``was_usable`` that this scan found still there but unusable."""
-    return [
-        path
-        for path in sorted(was_usable)
-        if (scan := scans.get(path)) is not None and scan[0] is None and scan[1]
-    ]
 
 
 def refuse_mass_failure(usable_before: int, failed: Iterable[str], posts_dir: object) -> None:

@@ -46,7 +46,7 @@ class Decider:
         trusted = file.mtime_ns < self.doubt_after_ns
         return file.rel_path, file.size, (file.mtime_ns if trusted else -1)
 
-    def listing_key(self, files: Sequence[PostFile], problems: Iterable[Problem]) -> str | None:
+    def listing_key(self, files: Iterable[PostFile], problems: Iterable[Problem]) -> str | None:
         """A hash of every post file's path, size and mtime (and the listing's problems);
         None when a file is too new to trust, so no build can be skipped on it."""
         doubt_after = self.doubt_after_ns

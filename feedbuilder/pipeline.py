@@ -87,10 +87,10 @@ def build(
         if not allow_shrink:
             refuse_to_empty(listing, config.posts_dir, output)
         last = load_state(config.output_dir)
-        listed = {file.rel_path: (file.size, file.mtime_ns) for file in listing.files}
+        listed = listing.files.stats()
         edits = Edits(last, stamp(config)[:16], decider.now, listed)
         with _opened(cache, config) as (store, warnings):
-            key = decider.listing_key(listing.files, listing.problems) if store else None
+            key = decider.listing_key(listing.files.values(), listing.problems) if store else None
             report = _last_build(store, key, decider, output) if store else None
             if report is not None:
                 _save_state(config, edits, report)
@@ -153,10 +153,10 @@ def _build(
     tune_gc: bool,
     edits: Edits,
     allow_shrink: bool,
-    scan_store: Cache | None,
+    scan_store: Cache,
 ) -> BuildReport:
     """The stages of a build that has something to do; the scan's metadata kept in
-    ``scan_store`` (the cache, or a temporary one), else in memory."""
+    ``scan_store`` (the cache, or a temporary one)."""
     with _gc_paused() if tune_gc else contextlib.nullcontext():
         scanned = scan(listing, config, decider, scan_store, workers, allow_shrink)
     planned = plan(scanned, config, decider, cache, output)
@@ -247,17 +247,19 @@ def _save_state(config: Config, edits: Edits, report: BuildReport) -> None:
         report.problems.append(Problem(str(where), f"not saved ({exc.strerror or exc})"))
 
 
-def _without_cache(
-    run: Callable[[Cache | None], BuildReport], warnings: list[Problem]
-) -> BuildReport:
+def _without_cache(run: Callable[[Cache], BuildReport], warnings: list[Problem]) -> BuildReport:
     """``run`` with a temporary database for the scan's metadata, so a build without a cache
-    does not hold every post's; with none (no temporary folder, a full disk), in memory."""
+    does not hold every post's; when that fails (a full disk), with one in memory."""
     try:
         with Cache.scratch() as scratch:
             return run(scratch)
     except CacheError as exc:
-        warnings.append(Problem("temporary database", f"failed ({exc}); not used"))
-    return run(None)
+        warnings.append(Problem("temporary database", f"failed ({exc}); kept in memory"))
+    memory = Cache.in_memory()
+    try:
+        return run(memory)
+    finally:
+        memory.close()
 
 
 def _links(scanned: Scan, config: Config, wanted: bool) -> dict[str, PostLinkTarget] | None:
@@ -297,7 +299,7 @@ def _check(
     listing: Listing,
     workers: Workers,
     tune_gc: bool,
-    scan_store: Cache | None,
+    scan_store: Cache,
 ) -> BuildReport:
     with _gc_paused() if tune_gc else contextlib.nullcontext():
         scanned = scan(listing, config, decider, scan_store, workers)
@@ -326,7 +328,8 @@ def scan_posts(
         ConfigError: the posts folder is missing.
     """
     listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
-    return scan(listing, config, Decider(now or datetime.now(UTC)), None, workers or Workers())
+    store = Cache.in_memory()  # the scan's: it lives as long as the scan
+    return scan(listing, config, Decider(now or datetime.now(UTC)), store, workers or Workers())
 
 
 @contextlib.contextmanager

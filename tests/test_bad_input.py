@@ -21,6 +21,7 @@ from lxml import etree
 
 import feedbuilder.collect.files as files_module
 import feedbuilder.collect.frontmatter as frontmatter_module
+from feedbuilder.cache import Cache
 from feedbuilder.collect.files import find_post_files, read_post
 from feedbuilder.config import Config
 from feedbuilder.incremental import Decider
@@ -262,7 +263,7 @@ def test_python_tag_never_runs(tmp_path: Path) -> None:
 
 def _read(path: Path, config: Config) -> tuple[object, list[Problem]]:
     files, _ = find_post_files(path.parent)
-    (file,) = [f for f in files if f.path == path]
+    (file,) = [f for f in files.values() if f.path == path]
     return read_post(file, config.max_file_bytes, config.max_front_matter_bytes)
 
 
@@ -369,7 +370,7 @@ def test_file_vanishing_between_listing_and_reading(posts: Path) -> None:
     config = make_config(posts, posts.parent / "out")
     listing = list_posts(config.posts_dir, config.follow_symlinks, config.hexo)
     (posts / "gone.md").unlink()  # between the stages
-    result = scan_stage.scan(listing, config, Decider(NOW), None, Workers(count=1))
+    result = scan_stage.scan(listing, config, Decider(NOW), Cache.in_memory(), Workers(count=1))
     assert [m.rel_path for m in result.refs] == ["good.md"]
     assert "vanished" in only_problem(result, "gone.md").reason
 

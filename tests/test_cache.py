@@ -7,10 +7,11 @@ import os
 import shutil
 import sqlite3
 import sys
+from array import array
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -311,12 +312,6 @@ def test_unchanged_listing_with_a_touched_output_or_too_new_file_builds(
     assert tree(site.output_dir) == cold(site, tmp_path)
 
 
-class _Listed(NamedTuple):
-    rel_path: str
-    size: int
-    mtime_ns: int
-
-
 def test_scratch_cache_is_a_cache_and_leaves_nothing_behind() -> None:
     """A build without a cache keeps its scan in a temporary database, deleted after."""
     with Cache.scratch() as scratch:
@@ -324,21 +319,23 @@ def test_scratch_cache_is_a_cache_and_leaves_nothing_behind() -> None:
         assert scratch.path.exists()
         with scratch.transaction():
             scratch.put_scans([(("a.md", 1, 2), None, [])])
-        assert scratch.scans({"a.md": _Listed("a.md", 1, 2)})[0] == {"a.md": (None, ())}
+        assert scratch.changed([("a.md", 1, 2)]) == (array("q"), [])
     assert not folder.exists()
 
 
-def test_cached_refs_share_the_listing_path_and_one_empty_problem_list() -> None:
-    """A 1M-post rebuild holds a ref per post: no second copy of its path, no list per post."""
+def test_changed_files_are_found_by_one_merge_of_the_listing_and_the_cache() -> None:
+    """Missing, resized, retouched and damaged records are read again; gone ones deleted."""
     packed = PackedMeta(
         *("T", "https://example.com/a", None, 0, "UTC", 0, "UTC", None, "c", "", None, None),
         *(None, "html", 0.0),
     )
-    listed = {"a.md": _Listed("".join(["a", ".md"]), 1, 2), "b.md": _Listed("b.md", 1, 2)}
-    with Cache.scratch() as scratch:
-        with scratch.transaction():
-            scratch.put_scans([(("a.md", 1, 2), packed, []), (("b.md", 1, 2), packed, [])])
-        found, _ = scratch.scans(listed)
-    ref, problems = found["a.md"]
-    assert ref is not None and ref.rel_path is listed["a.md"].rel_path
-    assert problems == () and problems is found["b.md"][1]
+    cache = Cache.in_memory()
+    with cache.transaction():
+        cache.put_scans(
+            [((name, 1, 2), packed, []) for name in ("a.md", "b.md", "c.md", "d/e.md", "z.md")]
+        )
+        cache._db.execute("UPDATE posts SET published = 'x' WHERE rel_path = 'd/e.md'")
+    listed = [("a.md", 1, 2), ("b.md", 9, 2), ("b2.md", 1, 2), ("c.md", 1, 3), ("d/e.md", 1, 2)]
+    todo, gone = cache.changed(listed)
+    assert [listed[row][0] for row in todo] == ["b.md", "b2.md", "c.md", "d/e.md"]
+    assert gone == ["z.md"]

@@ -45,7 +45,7 @@ def expected_category_counts() -> Counter[str]:
     """Count posts per category name with plain PyYAML, independently of feedbuilder."""
     counts: Counter[str] = Counter()
     files, _ = find_post_files(ROOT / "posts")
-    for file in files:
+    for file in files.values():
         text = file.path.read_text(encoding="utf-8").lstrip()
         meta: dict[str, Any] = yaml.safe_load(text.split("---", 2)[1])
         cats = meta.get("categories") or ["Uncategorized"]

@@ -95,10 +95,10 @@ def test_a_post_meta_survives_the_cache(tmp_path: Path) -> None:
             with cache.transaction():
                 cache.put_scans([((meta.rel_path, 1, 2), packed, [])])
             assert same(cache.metas([meta.rel_path])[meta.rel_path], meta)
-            found, _ = cache.scans({meta.rel_path: PostFile("", meta.rel_path, 1, 2)})
-            assert found[meta.rel_path] == (packed.ref(meta.rel_path), ())
-            ref = found[meta.rel_path][0]
-            assert ref is not None and (ref.queries, ref.in_all, ref.story) == (
+            assert list(cache.changed([(meta.rel_path, 1, 2)])[0]) == []
+            (ref,) = cache.refs(None)
+            assert ref == packed.ref(meta.rel_path)
+            assert (ref.queries, ref.in_all, ref.story) == (
                 ("q1", "q2"),
                 False,
                 story,

@@ -11,6 +11,9 @@ import errno
 import operator
 import os
 import stat
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +69,127 @@ class PostFile:
         return Path(self.fspath)
 
 
+class PostFiles(Mapping[str, PostFile]):
+    """Every listed post file by ``rel_path``, in path order, held as columns.
+
+    A million :class:`PostFile` objects with their two path strings took 470 MB; here each
+    file costs its readable path and four machine integers (about 100 bytes), and its
+    :class:`PostFile` is made when asked for. The system's name is kept only for the few
+    files whose name is not their readable path below ``prefix`` (non-UTF-8 names, followed
+    symlinks).
+    """
+
+    def __init__(self, prefix: str = "", root: str = "") -> None:
+        self._prefix = prefix  # the posts folder's path as listed, with a trailing separator
+        self._root = root
+        self._paths: list[str] = []
+        self._sizes = array("q")
+        self._mtimes = array("q")
+        self._devices = array("Q")
+        self._inodes = array("Q")
+        self._fspaths: dict[int, str] = {}  # by row: where the system's name differs
+
+    def add(self, file: PostFile) -> None:
+        row = len(self._paths)
+        self._paths.append(file.rel_path)
+        self._sizes.append(file.size)
+        self._mtimes.append(file.mtime_ns)
+        self._devices.append(file.device)
+        self._inodes.append(file.inode)
+        self._root = self._root or file.root
+        if file.fspath != self._prefix + file.rel_path:
+            self._fspaths[row] = file.fspath
+
+    def sorted(self) -> PostFiles:
+        """These files in path order (a walk appends them in folder order)."""
+        table = PostFiles(self._prefix, self._root)
+        for row in sorted(range(len(self._paths)), key=self._paths.__getitem__):
+            table.add(self._at(row))
+        return table
+
+    def only(self, keep: Callable[[str], bool]) -> PostFiles:
+        """The files whose ``rel_path`` ``keep`` accepts."""
+        table = PostFiles(self._prefix, self._root)
+        for row, rel_path in enumerate(self._paths):
+            if keep(rel_path):
+                table.add(self._at(row))
+        return table
+
+    def listed(self) -> Iterator[tuple[str, int, int]]:
+        """Each file's (rel_path, size, mtime_ns), in path order."""
+        return zip(self._paths, self._sizes, self._mtimes, strict=True)
+
+    def at(self, row: int) -> PostFile:
+        """The file at ``row`` of the path order."""
+        return self._at(row)
+
+    def _at(self, row: int) -> PostFile:
+        rel_path = self._paths[row]
+        return PostFile(
+            self._fspaths.get(row) or self._prefix + rel_path,
+            rel_path,
+            self._sizes[row],
+            self._mtimes[row],
+            self._devices[row],
+            self._inodes[row],
+            self._root,
+        )
+
+    def _row(self, rel_path: str) -> int:
+        row = bisect_left(self._paths, rel_path)
+        if row == len(self._paths) or self._paths[row] != rel_path:
+            raise KeyError(rel_path)
+        return row
+
+    def __getitem__(self, rel_path: str) -> PostFile:
+        return self._at(self._row(rel_path))
+
+    def __contains__(self, rel_path: object) -> bool:
+        if not isinstance(rel_path, str):
+            return False
+        row = bisect_left(self._paths, rel_path)
+        return row < len(self._paths) and self._paths[row] == rel_path
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def values(self) -> ValuesView[PostFile]:
+        return _InOrder(self)
+
+    def stats(self) -> Mapping[str, tuple[int, int]]:
+        """Each file's (size, mtime_ns), by ``rel_path``."""
+        return _Stats(self)
+
+
+class _InOrder(ValuesView[PostFile]):
+    """The files in path order, each made once, without a lookup per file."""
+
+    _mapping: PostFiles
+
+    def __iter__(self) -> Iterator[PostFile]:
+        files = self._mapping
+        return (files._at(row) for row in range(len(files)))
+
+
+class _Stats(Mapping[str, tuple[int, int]]):
+    def __init__(self, files: PostFiles) -> None:
+        self._files = files
+
+    def __getitem__(self, rel_path: str) -> tuple[int, int]:
+        files = self._files
+        row = files._row(rel_path)
+        return files._sizes[row], files._mtimes[row]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
 def readable_name(name: str) -> str:
     """A file name as a person reads it, always valid Unicode.
 
@@ -102,20 +226,18 @@ class _Folder:
         self.names: set[str] = set()
 
 
-def find_post_files(
-    root: Path, follow_symlinks: bool = False
-) -> tuple[list[PostFile], list[Problem]]:
+def find_post_files(root: Path, follow_symlinks: bool = False) -> tuple[PostFiles, list[Problem]]:
     """Every post file under ``root``, sorted by relative path; hidden files and folders skipped.
 
     Symlinks are not followed unless asked, and never outside ``root`` or round a loop.
     The walk keeps its own stack (in the order a recursive walk would take), so a deep tree
     cannot exhaust Python's; below :data:`MAX_FOLDER_DEPTH` levels folders are reported.
     """
-    if not root.is_dir():
-        return [], [Problem(str(root), "posts folder not found", Severity.ERROR)]
-    files: list[PostFile] = []
-    problems: list[Problem] = []
     real_root = os.path.realpath(root)
+    files = PostFiles(os.path.join(str(root), ""), real_root)
+    if not root.is_dir():
+        return files, [Problem(str(root), "posts folder not found", Severity.ERROR)]
+    problems: list[Problem] = []
     seen_dirs: set[str] = set()
 
     def enter(directory: str, prefix: str, depth: int) -> _Folder | None:
@@ -148,7 +270,7 @@ def find_post_files(
             continue
         found = _listed(entry, rel, real_root, follow_symlinks, problems)
         if isinstance(found, PostFile):
-            files.append(found)
+            files.add(found)
         elif found is None:
             continue
         elif folder.depth >= MAX_FOLDER_DEPTH:
@@ -156,8 +278,7 @@ def find_post_files(
             problems.append(Problem(rel, reason, Severity.ERROR))
         elif (inner := enter(entry.path, rel + "/", folder.depth + 1)) is not None:
             stack.append(inner)
-    files.sort(key=lambda f: f.rel_path)
-    return files, problems
+    return files.sorted(), problems
 
 
 def _unique_name(name: str, folder: _Folder, problems: list[Problem]) -> str | None:

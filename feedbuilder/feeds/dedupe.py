@@ -10,20 +10,23 @@ evicts a post that did not declare it, and every post involved is told why.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..models import PostRef, Problem, Severity
 
 
-def dedupe(refs: Sequence[PostRef]) -> tuple[list[PostRef], list[Problem]]:
-    """Every post with a unique id, in path order, and a problem for each one involved."""
+def dedupe(
+    refs: Sequence[PostRef], id_taken: Callable[[str], bool] = lambda post_id: False
+) -> tuple[list[PostRef], list[Problem]]:
+    """Every post with a unique id, in path order, and a problem for each one involved;
+    ``id_taken`` tells whether a post not among ``refs`` has an id (a new one must not)."""
     ordered = sorted(refs, key=lambda r: r.rel_path)
     if len({ref.id for ref in ordered}) == len(ordered):  # the usual case, cheap to see
         return ordered, []
     by_id: dict[str, list[PostRef]] = {}
     for ref in ordered:
         by_id.setdefault(ref.id, []).append(ref)
-    taken = set(by_id)
+    taken = _Taken(set(by_id), id_taken)
     kept: dict[str, PostRef] = {}  # by rel_path
     problems: list[Problem] = []
     for post_id, group in by_id.items():
@@ -84,7 +87,7 @@ def _told_apart(post_id: str, new_id: str, holder: PostRef, other: PostRef) -> l
     ]
 
 
-def _suffixed(post_id: str, rel_path: str, taken: set[str]) -> str:
+def _suffixed(post_id: str, rel_path: str, taken: _Taken) -> str:
     """``<id>#<hash of the path>``: stable across builds, lengthened while another holds it."""
     digest = hashlib.sha1(rel_path.encode()).hexdigest()
     for digits in range(8, len(digest) + 1, 4):
@@ -95,3 +98,17 @@ def _suffixed(post_id: str, rel_path: str, taken: set[str]) -> str:
     while f"{post_id}#{digest}-{counter}" in taken:
         counter += 1
     return f"{post_id}#{digest}-{counter}"
+
+
+class _Taken:
+    """The ids in use: those of the posts deduplicated, the new ones, and any ``elsewhere``."""
+
+    def __init__(self, ids: set[str], elsewhere: Callable[[str], bool]) -> None:
+        self._ids = ids
+        self._elsewhere = elsewhere
+
+    def __contains__(self, post_id: str) -> bool:
+        return post_id in self._ids or self._elsewhere(post_id)
+
+    def add(self, post_id: str) -> None:
+        self._ids.add(post_id)

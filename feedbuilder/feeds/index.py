@@ -2,20 +2,23 @@
 newest posts of each feed with its count.
 
 :class:`PostIndex` is all planning sees of the posts, so the answers can come from wherever
-the posts are: :class:`MemoryIndex` holds every :class:`~.models.PostRef`; an index backed by
-the cache's SQLite (``ORDER BY published DESC LIMIT n`` per feed) could answer the same
-without holding them.
+the posts are: :class:`StoredIndex` asks the build's database (the cache, or a temporary
+one), feed by feed, so a build holds a feed's first posts, never every post's record;
+:class:`MemoryIndex` holds every :class:`~.models.PostRef` (for callers with refs in hand).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
+from itertools import groupby, islice
 from typing import NamedTuple, Protocol
 
-from ..models import PostRef
-from .stories import Merged, Stories, collapse, find_stories
+from ..cache import Cache, FeedQuery
+from ..models import PostRef, category_names
+from .stories import Merged, Stories, collapse, find_stories, stories_of, story_groups
 
 
 def newest_first_key(ref: PostRef) -> tuple[int, str]:
@@ -166,3 +169,152 @@ class MemoryIndex:
             for name in names(ref):
                 groups.setdefault(name, []).append(ref)
         return groups
+
+
+@lru_cache(maxsize=4096)
+def _names(categories: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    return frozenset(category_names(categories))
+
+
+class StoredIndex:
+    """A :class:`PostIndex` the build's database answers (see :meth:`.Cache.feed_refs`).
+
+    The scan's decisions that the database does not hold are applied to what it gives:
+    posts dated after ``due`` are left out (None: none is), an update after ``now`` counts
+    as none, and of the posts sharing an id (:mod:`.dedupe`) those ``merged`` away are left
+    out and those told apart carry their ``renamed`` id (both by rel_path; a few at most).
+    """
+
+    def __init__(
+        self,
+        store: Cache,
+        now: int,
+        due: int | None,
+        order_by: str = "-date",
+        merged: Mapping[str, PostRef] | None = None,
+        renamed: Mapping[str, str] | None = None,
+    ) -> None:
+        self._store = store
+        self._now = now
+        self._due = due
+        self._by_date = order_by == "-date"
+        self._key = ORDERS[order_by]
+        self._merged = merged or {}
+        self._renamed = renamed or {}
+
+    def category_paths(self) -> Iterable[tuple[str, ...]]:
+        counts = dict(self._store.category_sets(self._due))
+        for ref in self._merged.values():
+            counts[ref.categories] -= 1
+        return (path for paths, count in counts.items() if count > 0 for path in paths)
+
+    def tags(self) -> Iterable[str]:
+        counts = dict(self._store.member_names("t", self._due))
+        for ref in self._merged.values():
+            for tag in ref.tags:
+                counts[tag] -= 1
+        return [tag for tag, count in counts.items() if count > 0]
+
+    def feed_posts(
+        self,
+        limit: int,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        query: str | None = None,
+        published_since: int | None = None,
+        stories: Stories | None = None,
+    ) -> FeedPosts:
+        kind, name = _feed(category, tag, query)
+        feed = FeedQuery(kind, name, self._due, published_since)
+        total = self._store.feed_count(feed)
+        total -= sum(1 for ref in self._merged.values() if _holds(feed, ref))
+        with contextlib.closing(self._members(feed, self._by_date)) as members:
+            if stories:
+                inside = lambda ref: _holds(feed, ref)  # noqa: E731
+                kept, merged = collapse(members, limit, stories, inside)
+            else:
+                kept, merged = list(islice(members, limit or None)), ()
+        if self._by_date or not kept:
+            newest = kept[0] if kept else None
+        else:  # ordered by updates: the newest publication is asked for on its own
+            with contextlib.closing(self._members(feed, True)) as by_date:
+                newest = next(by_date, None)
+        published = None if newest is None else newest.published_at()
+        return FeedPosts(kept, total, published, merged)
+
+    def stories(self) -> Stories:
+        """Found over the prints as the store gives them (see :func:`.stories.story_groups`),
+        then only the copies' refs are had, by a second read: nothing is held per post."""
+        with contextlib.closing(self._printed()) as printed:
+            groups = story_groups(ref.story for ref in printed)
+        wanted = {i for group in groups for i in group}
+        with contextlib.closing(self._printed()) as printed:
+            found = {i: ref for i, ref in enumerate(printed) if i in wanted}
+        return stories_of([[found[i] for i in group] for group in groups])
+
+    def _printed(self) -> Generator[PostRef, None, None]:
+        """The posts with a story print, in the site's order."""
+        updated_before = None if self._by_date else self._now
+        rows = self._store.refs(
+            self._due, by_date=True, updated_before=updated_before, stories=True
+        )
+        yield from self._in_order(self.adjusted(rows), self._key)
+
+    def _members(self, feed: FeedQuery, by_date: bool) -> Generator[PostRef, None, None]:
+        """The feed's posts in order (by publication, else the site's order)."""
+        rows = self._store.feed_refs(feed, None if by_date else self._now)
+        yield from self._in_order(self.adjusted(rows), newest_first_key if by_date else self._key)
+
+    def _in_order(
+        self, refs: Iterator[PostRef], key: Callable[[PostRef], tuple[int, str]]
+    ) -> Iterator[PostRef]:
+        """``refs`` (in the store's order) in the order of ``key``: a renamed id can move a
+        post among those dated the same, never further."""
+        if not self._renamed:
+            return refs
+        return (
+            ref
+            for _, same in groupby(refs, key=lambda r: key(r)[0])
+            for ref in sorted(same, key=key)
+        )
+
+    def adjusted(self, refs: Iterable[PostRef]) -> Iterator[PostRef]:
+        """``refs`` with the scan's decisions applied (see the class)."""
+        now, merged, renamed = self._now, self._merged, self._renamed
+        for ref in refs:
+            if ref.updated > now:
+                ref = ref._replace(updated=ref.published)
+            if merged or renamed:
+                if ref.rel_path in merged:
+                    continue
+                new_id = renamed.get(ref.rel_path)
+                if new_id is not None:
+                    ref = ref._replace(id=new_id)
+            yield ref
+
+
+def _feed(category: str | None, tag: str | None, query: str | None) -> tuple[str | None, str]:
+    """The feed's kind and name in the database (see :class:`.FeedQuery`)."""
+    if category is not None:
+        return "c", category
+    if tag is not None:
+        return "t", tag
+    if query is not None:
+        return "q", query
+    return None, ""
+
+
+def _holds(feed: FeedQuery, ref: PostRef) -> bool:
+    """Whether the feed has ``ref`` among its members."""
+    if feed.due is not None and ref.published > feed.due:
+        return False
+    if feed.since is not None and ref.published < feed.since:
+        return False
+    if feed.kind == "c":
+        return feed.name in _names(ref.categories)
+    if feed.kind == "t":
+        return feed.name in ref.tags
+    if feed.kind == "q":
+        return feed.name in ref.queries
+    return ref.in_all

@@ -20,8 +20,10 @@ the story in the feed's order, and its content ends with "Also in:" and links to
 
 from __future__ import annotations
 
+import hashlib
 import html
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from itertools import combinations, compress, islice
@@ -58,49 +60,93 @@ Merged = tuple[tuple[PostRef, tuple[PostRef, ...]], ...]  # a kept post → its 
 
 def find_stories(refs: Sequence[PostRef]) -> dict[str, tuple[PostRef, ...]]:
     """The stories with more than one copy among ``refs`` (in the site's order): each copy's
-    id → every copy, in that order.
+    id → every copy, in that order (see :func:`story_groups`)."""
+    groups = story_groups(ref.story for ref in refs)
+    return stories_of([[refs[i] for i in group] for group in groups])
+
+
+def stories_of(groups: Iterable[Sequence[PostRef]]) -> dict[str, tuple[PostRef, ...]]:
+    """Each copy's id → its story's copies, from the stories' copies in order."""
+    stories: dict[str, tuple[PostRef, ...]] = {}
+    for group in groups:
+        copies = tuple(group)
+        stories.update((ref.id, copies) for ref in copies)
+    return stories
+
+
+def story_groups(prints: Iterable[str]) -> list[list[int]]:
+    """The stories with more than one copy among posts with these packed ``prints`` (in the
+    site's order): each as its copies' positions, the first (newest) first.
 
     A story is its first (newest) post and the later ones that share a key with one of its
     copies or whose SimHash is within the distance of the first one's: a star, not a chain,
     so texts that drift a few bits at a time (or a corpus made of the same phrases) never
     pile up into one story. A post near several stories joins the first of them.
+
+    Held per post: machine integers in arrays (about 30 bytes), never an object, so a
+    million posts' stories are found in bounded memory; the prints are read once, as they
+    come.
     """
-    story = list(range(len(refs)))  # each post's story: the position of its first post
-    simhashes: dict[int, int] = {}
-    by_key: dict[str, int] = {}
-    key_matches: dict[int, list[int]] = {}
-    for i, ref in enumerate(refs):
-        if not ref.story:
+    hashes = array("Q")  # the SimHashes, in order of the posts holding one
+    hashed = array("q")  # ... and those posts' positions
+    keys = array("Q")  # every exact key of every post, with its post's position
+    keyed = array("q")
+    count = 0
+    for i, text in enumerate(prints):
+        count = i + 1
+        if not text:
             continue
-        keys, simhash = StoryPrint.unpack(ref.story)
-        for key in keys:
-            first = by_key.setdefault(key, i)
-            if first != i:
-                key_matches.setdefault(i, []).append(first)
+        print_keys, simhash = StoryPrint.unpack(text)
+        for key in print_keys:
+            keys.append(_key_value(key))
+            keyed.append(i)
         if simhash is not None:
-            simhashes[i] = simhash
-    printed = list(simhashes)
+            hashes.append(simhash)
+            hashed.append(i)
+    matches: dict[int, list[int]] = {}  # a post → the first posts sharing one of its keys
+    by_key = sorted(range(len(keys)), key=keys.__getitem__)  # stable: positions ascending
+    first = -1
+    for at, index in enumerate(by_key):
+        if at and keys[index] == keys[by_key[at - 1]]:
+            matches.setdefault(keyed[index], []).append(first)
+        else:
+            first = keyed[index]
+    del by_key
     near: dict[int, list[int]] = {}
-    for a, b in _near_pairs(list(simhashes.values())):
-        near.setdefault(printed[b], []).append(printed[a])
-    for i in sorted(key_matches.keys() | near.keys()):
-        roots = [story[j] for j in key_matches.get(i, ())]
-        own = simhashes.get(i)
+    for a, b in _near_pairs(hashes):
+        near.setdefault(hashed[b], []).append(hashed[a])
+    story = array("q", range(count))  # each post's story: the position of its first post
+    for i in sorted(matches.keys() | near.keys()):
+        roots = [story[j] for j in matches.get(i, ())]
+        mine = _hash_of(i, hashes, hashed)
         for j in near.get(i, ()):
-            head = simhashes.get(story[j])  # the story's first post's
-            if own is not None and head is not None and (own ^ head).bit_count() <= MAX_DISTANCE:
+            head = _hash_of(story[j], hashes, hashed)  # the story's first post's
+            if mine is not None and head is not None and (mine ^ head).bit_count() <= MAX_DISTANCE:
                 roots.append(story[j])
         if roots:
             story[i] = min(roots)
-    groups: dict[int, list[PostRef]] = {}
+    groups: dict[int, list[int]] = {}
     for i, first in enumerate(story):
         if first != i:
-            groups.setdefault(first, [refs[first]]).append(refs[i])
-    stories: dict[str, tuple[PostRef, ...]] = {}
-    for group in groups.values():
-        copies = tuple(group)
-        stories.update((ref.id, copies) for ref in copies)
-    return stories
+            groups.setdefault(first, [first]).append(i)
+    return list(groups.values())
+
+
+def _key_value(key: str) -> int:
+    """An exact key (16 hex digits) as a number; anything else (a damaged record) hashed."""
+    try:
+        return int(key, 16) & _KEY_MASK
+    except ValueError:
+        return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest())
+
+
+_KEY_MASK = 2**64 - 1
+
+
+def _hash_of(position: int, hashes: array[int], hashed: array[int]) -> int | None:
+    """The SimHash of the post at ``position`` (``hashed`` is ascending), if it has one."""
+    at = bisect_left(hashed, position)
+    return hashes[at] if at < len(hashed) and hashed[at] == position else None
 
 
 def _near_pairs(hashes: Sequence[int]) -> Iterable[tuple[int, int]]:

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..collect.files import PostFile, find_post_files
+from ..collect.files import PostFiles, find_post_files
 from ..errors import ConfigError, WouldEmptySiteError
 from ..hexo import HexoRules
 from ..hexo.rules import is_post
@@ -20,7 +20,7 @@ from ..progress import stage
 class Listing:
     """Every post file, in path order, and what went wrong while finding them."""
 
-    files: list[PostFile]
+    files: PostFiles  # by rel_path
     problems: list[Problem]
 
 
@@ -61,7 +61,7 @@ def list_posts(posts_dir: Path, follow_symlinks: bool, hexo: HexoRules | None = 
         require_posts_dir(posts_dir)
         files, problems = find_post_files(posts_dir, follow_symlinks)
         if hexo is not None:
-            files = [file for file in files if is_post(file.rel_path, hexo)]
+            files = files.only(lambda rel_path: is_post(rel_path, hexo))
         return Listing(files, problems)
 
 

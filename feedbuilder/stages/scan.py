@@ -2,27 +2,28 @@
 it from the cache when the file has not changed.
 
 Files are read in batches, in a process pool when there are enough (see :mod:`..pool`); each
-result comes back as a :class:`~.models.PackedMeta` and goes straight into the cache, so a
-big scan never holds every post's full metadata unless there is no cache to keep it. What
-planning needs of every post is its :class:`~.models.PostRef`.
+result comes back as a :class:`~.models.PackedMeta` and goes straight into the build's
+database (the cache, or a temporary one), which then answers for every post: the scan holds
+nothing per post but the listing's columns.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
-from ..cache import Cache, FileKey, PlannedScan
-from ..collect.files import PostFile, read_post
+from ..cache import Cache, FileKey
+from ..collect.files import PostFile, PostFiles, read_post
 from ..config import Config
 from ..feeds.dedupe import dedupe
-from ..feeds.index import MemoryIndex, PostIndex
+from ..feeds.index import StoredIndex
 from ..feeds.queries import in_all, memberships
-from ..guard import failed_posts, refuse_mass_failure
+from ..guard import refuse_mass_failure
 from ..incremental import Decider
 from ..models import (
     PackedMeta,
@@ -35,7 +36,7 @@ from ..models import (
 )
 from ..normalise import future_reason, normalise_meta
 from ..normalise.fingerprint import story_print
-from ..pool import Workers, batches
+from ..pool import Workers
 from ..progress import stage
 from .listing import Listing
 
@@ -69,46 +70,44 @@ def _scan_batch(files: Sequence[PostFile], config: Config) -> list[ScannedPost]:
     return [scan_post(file, config) for file in files]
 
 
-class MetaSource(Protocol):
-    """Where the full metadata of scanned posts is kept: the cache, or this build's memory."""
-
-    def metas(self, rel_paths: Sequence[str]) -> dict[str, PostMeta]: ...
-
-
-@dataclass
-class HeldMetas:
-    """The metadata of the posts a build without a cache scanned, packed."""
-
-    packed: dict[str, PackedMeta] = field(default_factory=dict)
-
-    def metas(self, rel_paths: Sequence[str]) -> dict[str, PostMeta]:
-        return {path: self.packed[path].unpack(path) for path in rel_paths}
-
-
 @dataclass
 class Scan:
-    """Every usable post's :class:`PostRef` (ids made unique), and what went wrong with the
-    rest; the full metadata is had from :meth:`metas`, only for the posts that need it."""
+    """Every listed file's scan, as the build's database (``store``: the cache, or a
+    temporary one) holds it, and what this build decided over them: posts dated after ``due``
+    held back (None: future posts kept), an update after ``now`` ignored, and of the posts
+    sharing an id those ``merged`` away and those ``renamed`` (by rel_path: a few at most).
 
-    refs: list[PostRef]
+    Nothing is held per post: :meth:`index` asks the store for each feed's first posts, and
+    :meth:`metas` gives the full metadata of the few that need it.
+    """
+
+    store: Cache
+    files: PostFiles  # every listed file, by rel_path
     problems: list[Problem]
-    files: dict[str, PostFile]  # every listed file, by rel_path
-    source: MetaSource
+    now: int  # epoch microseconds
+    due: int | None
+    merged: dict[str, PostRef] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
     posts_read: int = 0
     posts_skipped: int = 0
     files_scanned: int = 0  # read in this build (the others' scans came from the cache)
     next_due: datetime | None = None  # when the first post skipped as future becomes due
 
-    def index(self, order_by: str = "-date") -> PostIndex:
-        return MemoryIndex(self.refs, order_by)
+    def index(self, order_by: str = "-date") -> StoredIndex:
+        return StoredIndex(self.store, self.now, self.due, order_by, self.merged, self.renamed)
+
+    @property
+    def refs(self) -> list[PostRef]:
+        """Every usable post's ref, in path order: all at once, for small sites and tests."""
+        return list(self.index().adjusted(self.store.refs(self.due)))
 
     def metas(self, refs: Sequence[PostRef]) -> list[PostMeta]:
         """The full metadata of ``refs``, in order, each with the id the scan gave it.
 
         Raises:
-            CacheError: the cache cannot give them (the build then runs without it).
+            CacheError: the store cannot give them (the build then runs without the cache).
         """
-        found = self.source.metas([ref.rel_path for ref in refs])
+        found = self.store.metas([ref.rel_path for ref in refs])
         return [_as_ref(found[ref.rel_path], ref) for ref in refs]
 
 
@@ -126,110 +125,111 @@ def scan(
     listing: Listing,
     config: Config,
     decider: Decider,
-    cache: Cache | None,
+    store: Cache,
     workers: Workers,
     allow_shrink: bool = True,
 ) -> Scan:
-    """Every listed file's scan: from the cache when the file is unchanged, else read (and
-    stored in the cache); posts that are not due yet at the decider's clock are held back.
+    """Every listed file's scan: the store's when the file is unchanged, else read and
+    stored; posts that are not due yet at the decider's clock are held back.
 
     Raises:
-        CacheError: the cache failed (the build then runs without it).
-        MassFailureError: with a cache and not ``allow_shrink``, most posts the last build
-            used are unusable now (see :mod:`..guard`); the cache is left as it was.
+        CacheError: the store failed (a build then runs without the cache).
+        MassFailureError: not ``allow_shrink``, and most posts the last build used are
+            unusable now (see :mod:`..guard`); the store is left as it was.
     """
-    files = {file.rel_path: file for file in listing.files}
-    found, gone = cache.scans(files) if cache is not None else ({}, [])
-    todo = [file for file in listing.files if file.rel_path not in found]
-    held: HeldMetas | None = None
-    source: MetaSource
-    if cache is None:  # this build keeps the metadata itself
-        source = held = HeldMetas()
-    else:
-        source = cache
+    files = listing.files
+    todo, gone = store.changed(files.listed())
     pool = workers.use_pool(len(todo), POOL_MIN_FILES)
     with stage("scan", len(todo)) as advance, workers.map(pool) as map_:
-        todo_batches = batches(todo, workers.batch_size)
+        sent: deque[list[PostFile]] = deque()
+        todo_batches = _batches(files, todo, workers.batch_size, sent)
         results = map_(partial(_scan_batch, config=config), todo_batches)
         if pool:
             _import_later_stages()
-        scanned = _received(todo_batches, results, found, held, decider, advance)
-        if cache is None:
-            for _ in scanned:  # each lands in found and held
-                pass
-        else:
-            with cache.transaction():  # a refused build leaves the cache as it was
-                usable_before, was_usable = cache.usable([file.rel_path for file in todo])
-                cache.delete_posts(gone)
-                cache.put_scans(scanned)
-                if not allow_shrink:
-                    failed = failed_posts(was_usable, found)
-                    refuse_mass_failure(usable_before, failed, config.posts_dir)
-    result = Scan([], list(listing.problems), files, source, files_scanned=len(todo))
+        with store.transaction():  # a refused build leaves the store as it was
+            scanned = [files.at(row).rel_path for row in todo] if not allow_shrink else []
+            usable_before, was_usable = store.usable(scanned) if scanned else (0, set())
+            store.delete_posts(gone)
+            store.put_scans(_received(sent, results, decider, advance))
+            if was_usable:
+                refuse_mass_failure(
+                    usable_before, store.failed(sorted(was_usable)), config.posts_dir
+                )
+    now = epoch_micros(decider.now)
+    due = now if config.future_posts == "skip" else None
+    result = Scan(store, files, list(listing.problems), now, due, files_scanned=len(todo))
     result.posts_skipped = sum(1 for p in listing.problems if p.severity is Severity.ERROR)
-    _hold_back_future_posts(result, listing.files, found, config, decider.now)
-    result.refs, duplicates = dedupe(result.refs)
-    result.problems.extend(duplicates)
-    result.posts_skipped += sum(1 for p in duplicates if p.severity is Severity.ERROR)
+    _hold_back_future_posts(result, config, decider.now)
+    result.posts_read = store.usable_count(due)
+    _make_ids_unique(result)
     return result
 
 
+def _batches(
+    files: PostFiles, rows: Sequence[int], size: int, sent: deque[list[PostFile]]
+) -> Iterator[list[PostFile]]:
+    """The files at ``rows`` in batches, made as the pool takes them (a cold scan of a
+    million files never holds them all), each also queued on ``sent`` for its result."""
+    for start in range(0, len(rows), size):
+        batch = [files.at(row) for row in rows[start : start + size]]
+        sent.append(batch)
+        yield batch
+
+
 def _received(
-    todo_batches: Sequence[Sequence[PostFile]],
+    sent: deque[list[PostFile]],
     results: Iterable[list[ScannedPost]],
-    found: dict[str, PlannedScan],
-    held: HeldMetas | None,
     decider: Decider,
     advance: Callable[[int], None],
 ) -> Iterator[tuple[FileKey, PackedMeta | None, list[Problem]]]:
-    """Each scan just read into ``found`` (and ``held``), and out for the cache: streamed, so
-    100k scans are never all held at once."""
-    for batch, scanned in zip(todo_batches, results, strict=True):
+    """Each scan just read, with its file's key, out for the store: streamed, so a big scan
+    is never all held at once (results come in the order the batches went out)."""
+    for scanned in results:
+        batch = sent.popleft()
         for file, (meta, problems) in zip(batch, scanned, strict=True):
-            ref = None if meta is None else meta.ref(file.rel_path)
-            found[file.rel_path] = (ref, problems or ())  # one shared empty, not a list each
-            if held is not None and meta is not None:
-                held.packed[file.rel_path] = meta
             yield decider.file_key(file), meta, problems
         advance(len(batch))
 
 
-def _hold_back_future_posts(
-    result: Scan,
-    files: Sequence[PostFile],
-    found: dict[str, PlannedScan],
-    config: Config,
-    now: datetime,
-) -> None:
-    """Every file's scan into ``result``, posts dated after ``now`` skipped (unless kept),
-    update dates after ``now`` ignored (with a warning) until then."""
-    now_us = epoch_micros(now)
-    for file in files:
-        ref, problems = found[file.rel_path]
+def _hold_back_future_posts(result: Scan, config: Config, now: datetime) -> None:
+    """Every problem the scans found into ``result``, in path order, with posts dated after
+    ``now`` skipped (unless kept) and update dates after ``now`` ignored (with a warning)
+    until then."""
+    now_us = result.now
+    for rel_path, found, ref in result.store.scan_problems(now_us):
+        problems = list(found)
         if ref is not None and ref.published > now_us:
             due = ref.published_at()
             reason = future_reason(due, config, now)
             if reason:
                 result.next_due = due if result.next_due is None else min(result.next_due, due)
-                ref, problems = None, [*problems, Problem(file.rel_path, reason, Severity.ERROR)]
+                problems.append(Problem(rel_path, reason, Severity.ERROR))
+                ref = None
         elif ref is not None and ref.updated > now_us:  # not updated yet: ignored till then
             when = from_epoch_micros(ref.updated, ref.published_zone)
             result.next_due = when if result.next_due is None else min(result.next_due, when)
             reason = f"updated date {when.isoformat()} is after the build's time; ignored"
-            ref, problems = (
-                ref._replace(updated=ref.published),
-                [
-                    *problems,
-                    Problem(file.rel_path, reason),
-                ],
-            )
+            problems.append(Problem(rel_path, reason))
         result.problems.extend(problems)
-        if ref is None:
-            if problems:  # no problem: not a post at all (a Hexo draft, `published: false`)
-                result.posts_skipped += 1
-        else:
-            result.posts_read += 1
-            result.refs.append(ref)
+        if ref is None and problems:
+            result.posts_skipped += 1
+
+
+def _make_ids_unique(result: Scan) -> None:
+    """Of the posts sharing an id (see :mod:`..feeds.dedupe`), which are merged away and
+    which renamed, with the problems that says."""
+    store, due = result.store, result.due
+    shared = list(result.index().adjusted(store.shared_id_refs(due)))
+    if not shared:
+        return
+    kept, duplicates = dedupe(shared, lambda post_id: store.has_id(post_id, due))
+    ids = {ref.rel_path: ref.id for ref in kept}
+    result.merged = {ref.rel_path: ref for ref in shared if ref.rel_path not in ids}
+    result.renamed = {
+        ref.rel_path: ids[ref.rel_path] for ref in shared if ids.get(ref.rel_path, ref.id) != ref.id
+    }
+    result.problems.extend(duplicates)
+    result.posts_skipped += sum(1 for p in duplicates if p.severity is Severity.ERROR)
 
 
 def _import_later_stages() -> None:
