@@ -432,28 +432,31 @@ class Cache:
                     ),
                 )
 
-    def usable(self, rel_paths: Sequence[str]) -> tuple[int, set[str]]:
-        """How many cached posts were usable, and which of ``rel_paths`` were (whatever
-        their size and mtime then): what the mass-failure guard compares a scan with."""
+    def note_usable(self, rel_paths: Iterable[str]) -> int:
+        """How many cached posts are usable, noting which of ``rel_paths`` are (whatever their
+        size and mtime): what :meth:`failed_since` compares the next scan with, for the
+        mass-failure guard. Noted in a temporary table, not held."""
         with self._errors():
-            (total,) = self._db.execute("SELECT count(*) FROM posts WHERE usable").fetchone()
-            found = set(self._paths_among("usable", rel_paths))
-        return int(total), found
+            db = self._db
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS was_usable (rel_path TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM temp.was_usable")
+            (total,) = db.execute("SELECT count(*) FROM posts WHERE usable").fetchone()
+            if total:
+                db.executemany(
+                    "INSERT INTO temp.was_usable SELECT rel_path FROM posts"
+                    " WHERE usable AND rel_path = ?",
+                    ((path,) for path in rel_paths),
+                )
+        return int(total)
 
-    def failed(self, rel_paths: Sequence[str]) -> list[str]:
-        """Which of ``rel_paths`` (scanned) cannot be used, for a reason (a problem)."""
+    def failed_since(self) -> list[str]:
+        """The posts :meth:`note_usable` noted that cannot be used now, for a reason."""
         with self._errors():
-            return sorted(self._paths_among("NOT usable AND problems != '[]'", rel_paths))
-
-    def _paths_among(self, condition: str, rel_paths: Sequence[str]) -> Iterator[str]:
-        for i in range(0, len(rel_paths), 500):  # under SQLite's limit on parameters
-            chunk = rel_paths[i : i + 500]
             rows = self._db.execute(
-                f"SELECT rel_path FROM posts WHERE {condition} AND rel_path IN"
-                f" ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-            yield from (row[0] for row in rows)
+                "SELECT w.rel_path FROM temp.was_usable w JOIN posts p ON p.rel_path = w.rel_path"
+                " WHERE NOT p.usable AND p.problems != '[]' ORDER BY w.rel_path"
+            ).fetchall()
+        return [str(row[0]) for row in rows]
 
     # the scanned posts as a whole (see stages/scan.py and feeds/index.py's StoredIndex)
 

@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedbuilder.cache import Cache
-from feedbuilder.collect.files import MAX_FOLDER_DEPTH, find_post_files
+from feedbuilder.collect.files import MAX_FOLDER_DEPTH, PostFile, PostFiles, find_post_files
 from feedbuilder.config import Config
 from feedbuilder.incremental import Decider
 from feedbuilder.models import Severity
@@ -217,3 +219,30 @@ def test_followed_symlinks_inside_the_folder_still_open(posts: Path) -> None:
     result = scan_posts(config(posts, follow_symlinks=True), now=NOW)
     assert sorted(m.rel_path for m in all_metas(result)) == ["good.md", "link.md"]
     assert result.problems == []
+
+
+@given(
+    st.lists(
+        st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=6),
+        unique=True,
+        max_size=30,
+    ),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=6),
+)
+def test_the_listing_columns_answer_as_a_dict_of_files(names: list[str], other: str) -> None:
+    """The listing is held as columns (a million files in ~70 MB): lookups, order and
+    every field are a plain list's."""
+    made = [
+        PostFile(f"/p/{name}" if i % 3 else f"/elsewhere/{i}", name, i, 10 * i, 1, i + 1, "/p")
+        for i, name in enumerate(names)
+    ]
+    ordered = sorted(made, key=lambda file: file.rel_path)
+    files = PostFiles(ordered, "/p/", "/p")
+    assert list(files) == [file.rel_path for file in ordered]
+    assert list(files.values()) == ordered
+    assert all(files[file.rel_path] == file for file in made)
+    assert (other in files) == (other in names)
+    assert dict(files.stats()) == {f.rel_path: (f.size, f.mtime_ns) for f in made}
+    assert list(files.only(lambda name: len(name) > 2).values()) == [
+        file for file in ordered if len(file.rel_path) > 2
+    ]

@@ -12,8 +12,7 @@ import operator
 import os
 import stat
 from array import array
-from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping, ValuesView
+from collections.abc import Callable, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,59 +71,58 @@ class PostFile:
 class PostFiles(Mapping[str, PostFile]):
     """Every listed post file by ``rel_path``, in path order, held as columns.
 
-    A million :class:`PostFile` objects with their two path strings took 470 MB; here each
-    file costs its readable path and four machine integers (about 100 bytes), and its
-    :class:`PostFile` is made when asked for. The system's name is kept only for the few
-    files whose name is not their readable path below ``prefix`` (non-UTF-8 names, followed
-    symlinks).
+    A million :class:`PostFile` objects with their two path strings took 470 MB, and a
+    million path strings alone 90 MB; here each file costs its readable path's UTF-8 bytes
+    in one buffer and five machine integers (about 70 bytes), and its :class:`PostFile` is
+    made when asked for. The system's name is kept only for the few files whose name is not
+    their readable path below ``prefix`` (non-UTF-8 names, followed symlinks). Paths are
+    found by bisection over the bytes: UTF-8 sorts as the code points do.
     """
 
-    def __init__(self, prefix: str = "", root: str = "") -> None:
-        self._prefix = prefix  # the posts folder's path as listed, with a trailing separator
+    def __init__(self, files: Iterable[PostFile] = (), prefix: str = "", root: str = "") -> None:
+        """``files`` in path order; ``prefix``: the posts folder as listed, ending in a
+        separator; ``root``: its real path."""
+        self._prefix = prefix
         self._root = root
-        self._paths: list[str] = []
+        self._paths = bytearray()
+        self._ends = array("Q")  # where each path ends in _paths
         self._sizes = array("q")
         self._mtimes = array("q")
         self._devices = array("Q")
         self._inodes = array("Q")
         self._fspaths: dict[int, str] = {}  # by row: where the system's name differs
-
-    def add(self, file: PostFile) -> None:
-        row = len(self._paths)
-        self._paths.append(file.rel_path)
-        self._sizes.append(file.size)
-        self._mtimes.append(file.mtime_ns)
-        self._devices.append(file.device)
-        self._inodes.append(file.inode)
-        self._root = self._root or file.root
-        if file.fspath != self._prefix + file.rel_path:
-            self._fspaths[row] = file.fspath
-
-    def sorted(self) -> PostFiles:
-        """These files in path order (a walk appends them in folder order)."""
-        table = PostFiles(self._prefix, self._root)
-        for row in sorted(range(len(self._paths)), key=self._paths.__getitem__):
-            table.add(self._at(row))
-        return table
+        for row, file in enumerate(files):
+            self._paths += file.rel_path.encode()
+            self._ends.append(len(self._paths))
+            self._sizes.append(file.size)
+            self._mtimes.append(file.mtime_ns)
+            self._devices.append(file.device)
+            self._inodes.append(file.inode)
+            self._root = self._root or file.root
+            if file.fspath != prefix + file.rel_path:
+                self._fspaths[row] = file.fspath
 
     def only(self, keep: Callable[[str], bool]) -> PostFiles:
         """The files whose ``rel_path`` ``keep`` accepts."""
-        table = PostFiles(self._prefix, self._root)
-        for row, rel_path in enumerate(self._paths):
-            if keep(rel_path):
-                table.add(self._at(row))
-        return table
+        kept = (self._at(row) for row, path in enumerate(self) if keep(path))
+        return PostFiles(kept, self._prefix, self._root)
 
     def listed(self) -> Iterator[tuple[str, int, int]]:
         """Each file's (rel_path, size, mtime_ns), in path order."""
-        return zip(self._paths, self._sizes, self._mtimes, strict=True)
+        return zip(self, self._sizes, self._mtimes, strict=True)
 
     def at(self, row: int) -> PostFile:
         """The file at ``row`` of the path order."""
         return self._at(row)
 
+    def _path(self, row: int) -> str:
+        return self._encoded(row).decode()
+
+    def _encoded(self, row: int) -> bytearray:
+        return self._paths[self._ends[row - 1] if row else 0 : self._ends[row]]
+
     def _at(self, row: int) -> PostFile:
-        rel_path = self._paths[row]
+        rel_path = self._path(row)
         return PostFile(
             self._fspaths.get(row) or self._prefix + rel_path,
             rel_path,
@@ -136,10 +134,17 @@ class PostFiles(Mapping[str, PostFile]):
         )
 
     def _row(self, rel_path: str) -> int:
-        row = bisect_left(self._paths, rel_path)
-        if row == len(self._paths) or self._paths[row] != rel_path:
+        wanted = rel_path.encode()
+        low, high = 0, len(self._ends)
+        while low < high:
+            middle = (low + high) // 2
+            if self._encoded(middle) < wanted:
+                low = middle + 1
+            else:
+                high = middle
+        if low == len(self._ends) or self._encoded(low) != wanted:
             raise KeyError(rel_path)
-        return row
+        return low
 
     def __getitem__(self, rel_path: str) -> PostFile:
         return self._at(self._row(rel_path))
@@ -147,14 +152,17 @@ class PostFiles(Mapping[str, PostFile]):
     def __contains__(self, rel_path: object) -> bool:
         if not isinstance(rel_path, str):
             return False
-        row = bisect_left(self._paths, rel_path)
-        return row < len(self._paths) and self._paths[row] == rel_path
+        try:
+            self._row(rel_path)
+        except KeyError:
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._paths)
+        return (self._path(row) for row in range(len(self._ends)))
 
     def __len__(self) -> int:
-        return len(self._paths)
+        return len(self._ends)
 
     def values(self) -> ValuesView[PostFile]:
         return _InOrder(self)
@@ -162,6 +170,44 @@ class PostFiles(Mapping[str, PostFile]):
     def stats(self) -> Mapping[str, tuple[int, int]]:
         """Each file's (size, mtime_ns), by ``rel_path``."""
         return _Stats(self)
+
+
+class _Walked:
+    """The files a walk finds, in its order, as columns (no object per file) until sorted."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.stats: list[array[int]] = [array("q"), array("q"), array("Q"), array("Q")]
+        self.fspaths: dict[int, str] = {}
+
+    def add(self, file: PostFile, prefix: str) -> None:
+        if file.fspath != prefix + file.rel_path:
+            self.fspaths[len(self.paths)] = file.fspath
+        self.paths.append(file.rel_path)
+        for column, value in zip(
+            self.stats, (file.size, file.mtime_ns, file.device, file.inode), strict=True
+        ):
+            column.append(value)
+
+    def sorted(self, prefix: str, root: str) -> PostFiles:
+        order = sorted(range(len(self.paths)), key=self.paths.__getitem__)
+        sizes, mtimes, devices, inodes = self.stats
+        return PostFiles(
+            (
+                PostFile(
+                    self.fspaths.get(row) or prefix + self.paths[row],
+                    self.paths[row],
+                    sizes[row],
+                    mtimes[row],
+                    devices[row],
+                    inodes[row],
+                    root,
+                )
+                for row in order
+            ),
+            prefix,
+            root,
+        )
 
 
 class _InOrder(ValuesView[PostFile]):
@@ -234,9 +280,10 @@ def find_post_files(root: Path, follow_symlinks: bool = False) -> tuple[PostFile
     cannot exhaust Python's; below :data:`MAX_FOLDER_DEPTH` levels folders are reported.
     """
     real_root = os.path.realpath(root)
-    files = PostFiles(os.path.join(str(root), ""), real_root)
+    prefix = os.path.join(str(root), "")
     if not root.is_dir():
-        return files, [Problem(str(root), "posts folder not found", Severity.ERROR)]
+        return PostFiles(), [Problem(str(root), "posts folder not found", Severity.ERROR)]
+    files = _Walked()
     problems: list[Problem] = []
     seen_dirs: set[str] = set()
 
@@ -270,7 +317,7 @@ def find_post_files(root: Path, follow_symlinks: bool = False) -> tuple[PostFile
             continue
         found = _listed(entry, rel, real_root, follow_symlinks, problems)
         if isinstance(found, PostFile):
-            files.add(found)
+            files.add(found, prefix)
         elif found is None:
             continue
         elif folder.depth >= MAX_FOLDER_DEPTH:
@@ -278,7 +325,7 @@ def find_post_files(root: Path, follow_symlinks: bool = False) -> tuple[PostFile
             problems.append(Problem(rel, reason, Severity.ERROR))
         elif (inner := enter(entry.path, rel + "/", folder.depth + 1)) is not None:
             stack.append(inner)
-    return files.sorted(), problems
+    return files.sorted(prefix, real_root), problems
 
 
 def _unique_name(name: str, folder: _Folder, problems: list[Problem]) -> str | None:

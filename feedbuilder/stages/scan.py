@@ -147,14 +147,13 @@ def scan(
         if pool:
             _import_later_stages()
         with store.transaction():  # a refused build leaves the store as it was
-            scanned = [files.at(row).rel_path for row in todo] if not allow_shrink else []
-            usable_before, was_usable = store.usable(scanned) if scanned else (0, set())
+            usable_before = 0
+            if not allow_shrink:
+                usable_before = store.note_usable(files.at(row).rel_path for row in todo)
             store.delete_posts(gone)
             store.put_scans(_received(sent, results, decider, advance))
-            if was_usable:
-                refuse_mass_failure(
-                    usable_before, store.failed(sorted(was_usable)), config.posts_dir
-                )
+            if usable_before:
+                refuse_mass_failure(usable_before, store.failed_since(), config.posts_dir)
     now = epoch_micros(decider.now)
     due = now if config.future_posts == "skip" else None
     result = Scan(store, files, list(listing.problems), now, due, files_scanned=len(todo))
