@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from feedbuilder.cache import Cache
 from feedbuilder.feeds.dedupe import dedupe
-from feedbuilder.feeds.index import MemoryIndex, PostIndex, StoredIndex
+from feedbuilder.feeds.index import PostIndex, StoredIndex
 from feedbuilder.feeds.stories import Stories
 from feedbuilder.models import PackedMeta, PostRef
+
+from .memory_index import MemoryIndex
 
 NOW = 1_000_000
 HIERARCHIES = [("A",), ("A", "B"), ("A", "C"), ("D",), ("D", "B")]

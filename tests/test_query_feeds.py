@@ -17,7 +17,6 @@ from lxml import etree
 
 from feedbuilder.cache import stamp
 from feedbuilder.config import ConfigError, make_config
-from feedbuilder.feeds.index import MemoryIndex
 from feedbuilder.feeds.plan import plan_feeds
 from feedbuilder.feeds.queries import (
     ExcludeFromAll,
@@ -31,6 +30,7 @@ from feedbuilder.pipeline import build
 
 from .conftest import CORPORA, make_post
 from .lineartime import assert_linear
+from .memory_index import MemoryIndex
 from .test_end_to_end import run_cli
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

@@ -3,8 +3,8 @@ newest posts of each feed with its count.
 
 :class:`PostIndex` is all planning sees of the posts, so the answers can come from wherever
 the posts are: :class:`StoredIndex` asks the build's database (the cache, or a temporary
-one), feed by feed, so a build holds a feed's first posts, never every post's record;
-:class:`MemoryIndex` holds every :class:`~.models.PostRef` (for callers with refs in hand).
+one), feed by feed, so a build holds a feed's first posts, never every post's record (the
+tests hold a reference model over refs in memory: tests/memory_index.py).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import groupby, islice
 from typing import NamedTuple, Protocol
 
 from ..cache import Cache, FeedQuery
 from ..models import PostRef, category_names
-from .stories import Merged, Stories, collapse, find_stories, stories_of, story_groups
+from .stories import Merged, Stories, collapse, stories_of, story_groups
 
 
 def newest_first_key(ref: PostRef) -> tuple[int, str]:
@@ -79,96 +79,6 @@ class PostIndex(Protocol):
         """The stories with several copies among the posts (:func:`.stories.find_stories`
         over every post in the site's order)."""
         ...
-
-
-class MemoryIndex:
-    """A :class:`PostIndex` over refs held in memory: sorted once, each category's and
-    tag's members found in one pass when first asked for."""
-
-    def __init__(self, refs: Iterable[PostRef], order_by: str = "-date") -> None:
-        self._by_date = order_by == "-date"
-        self._refs = sorted(refs, key=ORDERS[order_by])  # every member list is then in order
-        # Posts share a few hundred category sets: each is looked at once, not once per post.
-        self._names = {ref.categories: ref.category_names() for ref in self._refs}
-
-    def category_paths(self) -> Iterable[tuple[str, ...]]:
-        return (path for paths in self._names for path in paths)
-
-    def tags(self) -> Iterable[str]:
-        return self._by_tag
-
-    def feed_posts(
-        self,
-        limit: int,
-        *,
-        category: str | None = None,
-        tag: str | None = None,
-        query: str | None = None,
-        published_since: int | None = None,
-        stories: Stories | None = None,
-    ) -> FeedPosts:
-        if category is not None:
-            members = self._by_category.get(category, [])
-        elif tag is not None:
-            members = self._by_tag.get(tag, [])
-        elif query is not None:
-            members = self._by_query.get(query, [])
-        else:
-            members = self._in_all
-        if published_since is not None:
-            members = [ref for ref in members if ref.published >= published_since]
-        published = self._published(members)
-        if not stories:
-            return FeedPosts(members[: limit or None], len(members), published)
-        kept, merged = collapse(members, limit, stories, self._inside(category, tag, query))
-        return FeedPosts(kept, len(members), published, merged)
-
-    def stories(self) -> Stories:
-        return find_stories(self._refs)
-
-    def _inside(
-        self, category: str | None, tag: str | None, query: str | None
-    ) -> Callable[[PostRef], bool]:
-        """Whether a post is in the feed of ``category``, ``tag`` or ``query`` (none: the
-        all-posts feed)."""
-        if category is not None:
-            return lambda ref: category in self._names[ref.categories]
-        if tag is not None:
-            return lambda ref: tag in ref.tags
-        if query is not None:
-            return lambda ref: query in ref.queries
-        return lambda ref: ref.in_all
-
-    def _published(self, members: list[PostRef]) -> datetime | None:
-        """The newest publication date: the first member's when the order is by date."""
-        if not members:
-            return None
-        return (members[0] if self._by_date else min(members, key=newest_first_key)).published_at()
-
-    @cached_property
-    def _by_category(self) -> dict[str, list[PostRef]]:
-        return self._grouped(lambda ref: self._names[ref.categories])
-
-    @cached_property
-    def _by_tag(self) -> dict[str, list[PostRef]]:
-        return self._grouped(lambda ref: ref.tags)
-
-    @cached_property
-    def _by_query(self) -> dict[str, list[PostRef]]:
-        return self._grouped(lambda ref: ref.queries)
-
-    @cached_property
-    def _in_all(self) -> list[PostRef]:
-        held_out = any(not ref.in_all for ref in self._refs)
-        return [ref for ref in self._refs if ref.in_all] if held_out else self._refs
-
-    def _grouped(self, names: Callable[[PostRef], Iterable[str]]) -> dict[str, list[PostRef]]:
-        """Each name's members, in order, found in one pass when first asked for."""
-        groups: dict[str, list[PostRef]] = {}
-        for ref in self._refs:
-            for name in names(ref):
-                groups.setdefault(name, []).append(ref)
-        return groups
 
 
 @lru_cache(maxsize=4096)
