@@ -116,11 +116,15 @@ def story_groups(prints: Iterable[str]) -> list[list[int]]:
     for a, b in _near_pairs(hashes):
         near.setdefault(hashed[b], []).append(hashed[a])
     story = array("q", range(count))  # each post's story: the position of its first post
+    heads: dict[int, int | None] = {}
     for i in sorted(matches.keys() | near.keys()):
         roots = [story[j] for j in matches.get(i, ())]
         mine = _hash_of(i, hashes, hashed)
         for j in near.get(i, ()):
-            head = _hash_of(story[j], hashes, hashed)  # the story's first post's
+            root = story[j]
+            if root not in heads:  # the story's first post's, looked up once per story
+                heads[root] = _hash_of(root, hashes, hashed)
+            head = heads[root]
             if mine is not None and head is not None and (mine ^ head).bit_count() <= MAX_DISTANCE:
                 roots.append(story[j])
         if roots:
