@@ -29,7 +29,6 @@ from feedbuilder.output.writer import LOCK_NAME, MANIFEST_NAME, build_lock
 from feedbuilder.pipeline import build
 
 SITE = "https://example.com/"
-KILLS = 50
 
 
 def write_posts(folder: Path, count: int, version: str, categories: int) -> None:
@@ -84,10 +83,10 @@ def feed_files(out: Path) -> dict[str, bytes]:
     }
 
 
-def inodes(out: Path) -> dict[str, int]:
-    """Each file under ``out`` by its inode, read from the directory entries alone (cheap
-    enough to poll): :func:`write_atomic` gives every file it replaces a new one."""
-    found: dict[str, int] = {}
+def file_stats(out: Path) -> dict[str, tuple[int, int, int]]:
+    """Each file under ``out`` by its inode, size and mtime: whatever way a writer changes a
+    file (a new inode for one renamed over it), one of them changes."""
+    found: dict[str, tuple[int, int, int]] = {}
     folders = [str(out)]
     while folders:
         folder = folders.pop()
@@ -95,27 +94,29 @@ def inodes(out: Path) -> dict[str, int]:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
-                else:
-                    found[entry.path[len(str(out)) + 1 :]] = entry.inode()
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    info = entry.stat(follow_symlinks=False)
+                    name = entry.path[len(str(out)) + 1 :]
+                    found[name] = (info.st_ino, info.st_size, info.st_mtime_ns)
     return found
 
 
 @dataclass
 class WriteWatch:
-    """How far a running build has got in replacing the files it must change, watched in
-    the output dir itself (the kills aim by this, not by the clock: a loaded machine
-    stretches every phase of a build, and no earlier build's timing says where this one is).
-    """
+    """How far a running build has got in changing the files it must change, watched in the
+    output dir itself (the kills aim by this, not by the clock: a loaded machine stretches
+    every phase of a build, and no earlier build's timing says where this one is)."""
 
     out: Path
-    pending: set[str]  # files whose bytes this build changes: the write phase replaces each
-    before: dict[str, int] = field(init=False)
+    pending: set[str]  # files whose bytes this build changes
+    before: dict[str, tuple[int, int, int]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.before = inodes(self.out)
+        self.before = file_stats(self.out)
 
-    def replaced(self) -> int:
-        now = inodes(self.out)
+    def changed(self) -> int:
+        now = file_stats(self.out)
         return sum(now.get(name) != self.before[name] for name in self.pending)
 
 
@@ -123,7 +124,8 @@ class WriteWatch:
 # (anywhere from its start), or once every changed file is in place (the manifest, state
 # and cache follow). The first stays first; the others are shuffled.
 AIMS = ["during"] * 13 + ["before"] * 6 + ["after"] * 6
-MID_WRITE_KILLS = 10  # of the 26 aimed there, at least: killed between two files' renames
+KILLS = 2 * len(AIMS)  # two lanes
+MID_WRITE_KILLS = 10  # of the 26 aimed there, at least: killed between two files' writes
 
 
 def kill_outcome(changed: int, pending: int) -> str:
@@ -158,7 +160,7 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_feed(tmp_path: Path) ->
         # The first kill aims at the write phase, and so times its start for the first
         # "before" kill; each later build it is seen in times it again.
         aims = [AIMS[0], *rng.sample(AIMS[1:], len(AIMS) - 1)]
-        write_start = 0.0  # seconds from a build's start to its first replaced file
+        write_start = 0.0  # seconds from a build's start to the first file it changed
         outcomes: Counter[tuple[str, str]] = Counter()
         for kill, aim in enumerate(aims):
             before = feed_files(out)
@@ -167,7 +169,7 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_feed(tmp_path: Path) ->
             watch = WriteWatch(
                 out, {name for name in before if before[name] != refs[version][name]}
             )
-            target = {  # files replaced when the kill is sent
+            target = {  # files changed when the kill is sent
                 "before": 0,
                 "during": rng.randint(1, max(1, len(watch.pending) - 1)),
                 "after": len(watch.pending),
@@ -184,12 +186,12 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_feed(tmp_path: Path) ->
             while process.poll() is None:
                 if aim == "before" and time.monotonic() >= kill_at:
                     break
-                replaced = watch.replaced()
-                if replaced and first_seen is None:
+                progress = watch.changed()
+                if progress and first_seen is None:
                     first_seen = time.monotonic() - started
-                if aim != "before" and replaced >= target:
+                if aim != "before" and progress >= target:
                     break
-                time.sleep(0.002)
+                time.sleep(0.003)
             write_start = first_seen or write_start
             if aim == "after":  # into the manifest, state or cache, or after the exit
                 time.sleep(rng.uniform(0, 0.05))
@@ -198,15 +200,15 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_feed(tmp_path: Path) ->
             after = feed_files(out)
             assert after.keys() == refs["v1"].keys()
             for name, data in after.items():
+                assert data in (before[name], refs[version][name]), (
+                    f"lane {lane} kill {kill} ({aim}): {name} is neither old nor new"
+                )
                 if name.endswith((".xml", ".xsl", ".opml")):
                     etree.fromstring(data)  # parses completely
                 elif name.endswith(".json"):
                     json.loads(data)  # JSON Feeds and the manifest
                 else:
                     assert name.endswith(".html") and data.rstrip().endswith(b"</html>")
-                assert data in (before[name], refs[version][name]), (
-                    f"lane {lane} kill {kill} ({aim}): {name} is neither old nor new"
-                )
             changed = sum(after[name] != before[name] for name in watch.pending)
             if process.returncode == 0:  # it had finished
                 assert changed == len(watch.pending)
@@ -221,7 +223,7 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_feed(tmp_path: Path) ->
     print(f"{KILLS} kills by (aim, outcome): {dict(sorted(outcomes.items()))}")  # pytest -s
     assert outcomes.total() == KILLS
     ends = Counter(outcome for _, outcome in outcomes.elements())
-    # Kills landed everywhere, and enough of them between two renames to mean anything.
+    # Kills landed everywhere, and enough of them between two files' writes to mean anything.
     assert ends["old"] and ends["new"] and ends["mixed"] >= MID_WRITE_KILLS, outcomes
     for lane in (0, 1):
         done = run(
