@@ -444,8 +444,8 @@ def session(sid: int) -> set[int]:
     return {pid for pid, fields in processes() if int(fields[3]) == sid and fields[0] != "Z"}
 
 
-# How long a killed build's processes may take to end on a machine loaded past its cores,
-# (the stop is prompt: tenths of a second; a process that never ends fails at this bound).
+# How long a killed build's processes may take to end on a machine loaded past its cores:
+# they end in tenths of a second (each test prints its times); one that never ends fails.
 OUTLIVE_SECONDS = 30.0
 
 

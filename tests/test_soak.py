@@ -2,10 +2,10 @@
 on, the posts changing between cycles, and the build's main process alone (or its whole
 group) SIGKILLed or SIGTERMed at random moments, with overlapping builds now and then.
 
-After every cycle: no process of the build outlives it (``test_faults.ended``: a generous bound
-for a loaded machine; the worst time is reported), the next build gets the lock at once, no
-temporary file is left; at the end the output equals a ``--no-cache``
-rebuild into the same output dir, byte for byte.
+After every cycle: no process of the build outlives it (``test_faults.ended``: a bound
+generous for a loaded machine; the worst time is reported), the next build gets the lock at
+once, no temporary file is left; at the end the output equals a ``--no-cache`` rebuild into
+the same output dir, byte for byte.
 """
 
 from __future__ import annotations
