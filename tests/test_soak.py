@@ -14,6 +14,7 @@ import os
 import random
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -119,7 +120,9 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
         command(), cwd=root, env={**os.environ, "FEEDBUILDER_POOL": "always"}, timeout=120
     )
     assert first.returncode == 0
-    durations = [time.monotonic() - started]  # how long a build takes: where kills aim
+    # How long the last builds took (where kills aim): the first, whole, build is the
+    # slowest, and a loaded machine slows them all; the recent ones say where this one ends.
+    durations = [time.monotonic() - started]
     cycles = kills = overlaps = pooled = 0
     worst = 0.0
     while cycles < MIN_CYCLES or time.monotonic() - started < BUDGET_SECONDS:
@@ -136,7 +139,7 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
             continue
         t0 = time.monotonic()
         process = start(root, *(["--no-cache"] if rng.random() < 0.3 else []))
-        kill_at = t0 + rng.uniform(0.0, 1.2 * max(durations))
+        kill_at = t0 + rng.uniform(0.0, 1.2 * statistics.median(durations[-3:]))
         workers = watch(process, kill_at)
         pooled += bool(workers)
         if process.poll() is None:
