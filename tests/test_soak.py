@@ -2,9 +2,10 @@
 on, the posts changing between cycles, and the build's main process alone (or its whole
 group) SIGKILLed or SIGTERMed at random moments, with overlapping builds now and then.
 
-After every cycle: no worker outlives its build by more than 3 s, the next build gets the
-lock at once, no temporary file is left; at the end the output equals a ``--no-cache``
-rebuild into the same output dir, byte for byte.
+After every cycle: no process of the build outlives it (``test_faults.ended``: a bound
+generous for a loaded machine; the worst time is reported), the next build gets the lock at
+once, no temporary file is left; at the end the output equals a ``--no-cache`` rebuild into
+the same output dir, byte for byte.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import random
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -22,7 +24,7 @@ import pytest
 
 from feedbuilder.cache import CACHE_NAME
 from feedbuilder.output.writer import LOCK_NAME, build_lock
-from tests.test_faults import alive, children
+from tests.test_faults import children, ended
 
 SITE = "https://soak.example/"
 POSTS = 240
@@ -95,17 +97,11 @@ def mutate(posts: Path, rng: random.Random, versions: dict[int, int], next_id: l
     next_id[0] += 1
 
 
-def after_cycle(root: Path, workers: set[int], ended: float) -> float:
-    """The checks after a build ended at ``ended``; returns how long its workers outlived it."""
-    while any(alive(pid) for pid in workers) and time.monotonic() - ended < 5:
-        time.sleep(0.005)
-    outlived = time.monotonic() - ended
-    assert not any(alive(pid) for pid in workers), "a worker outlived its build by 5 s"
-    assert outlived < 3, outlived
-    with build_lock(root / "out"):  # free at once
+def after_cycle(root: Path) -> None:
+    """The checks once every process of a cycle's builds is gone."""
+    with build_lock(root / "out"):  # free at once: no process of the builds holds it
         pass
     assert list((root / "out").rglob(".*.tmp")) == []
-    return outlived
 
 
 @pytest.mark.slow
@@ -124,7 +120,9 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
         command(), cwd=root, env={**os.environ, "FEEDBUILDER_POOL": "always"}, timeout=120
     )
     assert first.returncode == 0
-    durations = [time.monotonic() - started]  # how long a build takes: where kills aim
+    # How long the last builds took (where kills aim): the first, whole, build is the
+    # slowest, and a loaded machine slows them all; the recent ones say where this one ends.
+    durations = [time.monotonic() - started]
     cycles = kills = overlaps = pooled = 0
     worst = 0.0
     while cycles < MIN_CYCLES or time.monotonic() - started < BUDGET_SECONDS:
@@ -135,25 +133,28 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
             runs = [start(root), start(root, "--wait", "30")]
             codes = [run.wait(timeout=60) for run in runs]
             assert codes[1] == 0 and codes[0] in (0, 75), codes
-            after_cycle(root, set(), time.monotonic())
+            for run in runs:
+                ended(run, time.monotonic())
+            after_cycle(root)
             continue
         t0 = time.monotonic()
         process = start(root, *(["--no-cache"] if rng.random() < 0.3 else []))
-        kill_at = t0 + rng.uniform(0.0, 1.2 * max(durations))
+        kill_at = t0 + rng.uniform(0.0, 1.2 * statistics.median(durations[-3:]))
         workers = watch(process, kill_at)
         pooled += bool(workers)
         if process.poll() is None:
             kills += 1
             signum = rng.choice([signal.SIGKILL, signal.SIGTERM])
             (os.killpg if rng.random() < 0.3 else os.kill)(process.pid, signum)
-            _, stderr = process.communicate(timeout=3)  # no worker holds the pipe
+            stderr, _, gone = ended(process, time.monotonic())
             assert process.returncode in (0, -signal.SIGKILL, -signal.SIGTERM, 143), stderr
             assert b"Traceback" not in stderr
         else:
-            _, stderr = process.communicate(timeout=3)
+            stderr, _, gone = ended(process, time.monotonic())
             assert process.returncode == 0, stderr
             durations.append(time.monotonic() - t0)
-        worst = max(worst, after_cycle(root, workers, time.monotonic()))
+        worst = max(worst, gone)
+        after_cycle(root)
     final = subprocess.run(command(), cwd=root, capture_output=True, timeout=120)
     assert final.returncode == 0, final.stderr
     reference = root / "reference"
@@ -166,5 +167,5 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
     assert got == want
     print(
         f"{cycles} cycles, {kills} kills, {overlaps} overlaps, pools seen in {pooled}; "
-        f"workers gone within {worst:.2f} s of their build"
+        f"every process of a build gone within {worst:.2f} s of its kill or end"
     )
