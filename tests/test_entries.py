@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feedbuilder import build
 from feedbuilder.config import Config
 from feedbuilder.feeds.decorate import decorate
 from feedbuilder.feeds.formats import FORMATS
 from feedbuilder.feeds.jsonfeed import _item
 from feedbuilder.feeds.render import feed_path, render_tree
 from feedbuilder.feeds.stories import Source, also_in
+from feedbuilder.incremental import Decider
 from feedbuilder.models import ArchiveLinks, Category, FeedSpec, Post, PostBody, PostMeta, Thumbnail
-from feedbuilder.pool import batches
+from feedbuilder.pipeline import scan_posts
+from feedbuilder.pool import Workers, batches
+from feedbuilder.stages.bodies import load_posts
+from feedbuilder.stages.plan import plan
+from feedbuilder.stages.render import render
+
+from .test_stories import NOW, site, tree, write_story_site
 
 T0 = datetime(2021, 3, 1, tzinfo=UTC)
 # What would cut an entry in the wrong place if it were searched for as text.
@@ -143,3 +152,36 @@ def test_a_spliced_document_is_the_whole_render(
         entries = [e for batch in batches(pool, batch_size) for e in fmt.entries(batch, config)]
         spliced = fmt.assemble(spec, items, [entries[at] for at in picked], config)
         assert spliced == whole(spec, items, config, name), name
+
+
+def test_the_pool_writes_what_one_process_writes(tmp_path: Path) -> None:
+    """Entries rendered over the pool, then feeds and archive pages put together there from
+    the entries the workers inherit: the same bytes as in one process, where a merged story's
+    note is in the feeds that merge it and not in its archive pages (they merge nothing)."""
+    write_story_site(tmp_path / "posts")
+    settings = {"archives": True, "archive_page_size": 1, "items_per_feed": 2}
+    alone = site(tmp_path, **settings)
+    pooled = site(tmp_path, output_dir=str(tmp_path / "pooled"), **settings)
+    build(alone, now=NOW, cache=False, workers=Workers(count=1))
+    build(pooled, now=NOW, cache=False, workers=Workers(count=2, always=True, batch_size=1))
+    written = tree(alone.output_dir)
+    assert written == tree(pooled.output_dir)
+    assert b"also-in" in written["feeds/all.atom.xml"]
+    pages = [path for path in written if path.startswith("feeds/archive/all/")]
+    assert pages and not any(b"also-in" in written[path] for path in pages)
+
+
+def test_each_post_is_rendered_once_per_note(tmp_path: Path) -> None:
+    """The all-posts feed and its parent category show the kept copy with its note, its
+    source's feed without: two entries of that post, each made once for every feed."""
+    write_story_site(tmp_path / "posts")
+    config = site(tmp_path, archives=True)
+    scanned = scan_posts(config, now=NOW)
+    planned = plan(scanned, config, Decider(NOW))
+    posts, _, _ = load_posts(planned.needed(), scanned.files, config, Decider(NOW), None, Workers())
+    rendered = render(planned.todo, planned.feeds.specs, posts, config, Workers(), planned.sources)
+    ids = {post.meta.title: post_id for post_id, post in posts.items()}
+    kept, copy, other = ids["银保监局印发意见"], ids["监管部门印发意见"], ids["另一篇"]
+    assert sorted(rendered.entries) == sorted(
+        [(kept, ()), (kept, (copy,)), (copy, ()), (other, ())]
+    )

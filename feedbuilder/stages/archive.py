@@ -14,6 +14,7 @@ A page has no page for people and no WebSub hub, as it is history, which no one 
 
 from __future__ import annotations
 
+import contextlib
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -178,11 +179,13 @@ def _write_pages(
     documents = [(spec, [_plain(post_id) for post_id in spec.post_ids]) for spec, _ in ready]
     posts = {_plain(post.meta.id): post for _, page_posts in ready for post in page_posts}
     history = config.replace(websub_hub="")
-    for spec, page_files in render_documents(documents, posts, entries, history, workers, False):
-        changed = [output.write(path, data) for path, data in page_files.items()]
-        done.rendered += 1
-        done.written += any(changed)
-        stats = output.stats(page_files)
-        outputs = [(path, *stat) for path, stat in stats.items() if stat is not None]
-        if len(outputs) == len(page_files):  # else not remembered: rendered again
-            done.records[spec.key] = FeedRecord(fingerprints[spec.key], outputs)
+    made = render_documents(documents, posts, entries, history, workers, False)
+    with contextlib.closing(made):  # a failed write stops the pool's workers at once
+        for spec, page_files in made:
+            changed = [output.write(path, data) for path, data in page_files.items()]
+            done.rendered += 1
+            done.written += any(changed)
+            stats = output.stats(page_files)
+            outputs = [(path, *stat) for path, stat in stats.items() if stat is not None]
+            if len(outputs) == len(page_files):  # else not remembered: rendered again
+                done.records[spec.key] = FeedRecord(fingerprints[spec.key], outputs)

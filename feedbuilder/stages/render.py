@@ -10,7 +10,7 @@ pages (:mod:`.archive`) reuse the entries rendered here and render the rest the 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -105,7 +105,7 @@ def render_documents(
     config: Config,
     workers: Workers,
     pages: bool,
-) -> Iterator[tuple[FeedSpec, dict[str, bytes]]]:
+) -> Generator[tuple[FeedSpec, dict[str, bytes]], None, None]:
     """Each document's files, in order, from its posts' ``entries`` (over the pool when they
     are many: the workers inherit ``posts`` and ``entries``, and send back the files);
     ``pages``: with the feed's page for people."""
