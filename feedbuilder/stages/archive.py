@@ -4,9 +4,9 @@ rendered and written before the subscription feeds that link to them.
 A big site's history is far more than memory should hold at once, so pages are streamed:
 the posts of the pages to render are read and cleaned in publication order, a chunk at a
 time, and each page is rendered and written as soon as its last post is in, then let go
-(at most one unfinished page per feed is held). Each post's entries are rendered once, when
-its chunk is read (or taken from the feeds', :mod:`.render`), held until its last page is
-written, and reused in every page holding it. With a cache, a page whose posts' files and
+(at most one unfinished page per feed is held). Each post's entries are rendered once, a
+slice of its chunk at a time (or taken from the feeds', :mod:`.render`), held until its last
+page is written, and reused in every page holding it. With a cache, a page whose posts' files and
 links are as they were is kept unread (its record says which files it wrote), like a feed.
 
 A page has no page for people and no WebSub hub, as it is history, which no one subscribes to.
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # bodies' Hexo tags
     from ..normalise.hexotags import PostLinkTarget
 
 CHUNK_POSTS = 5000  # posts read and cleaned at a time
+ENTRY_POSTS = 1000  # posts whose entries are rendered at a time (three formats: 15 KB a post)
 
 
 @dataclass
@@ -103,23 +104,19 @@ def write_archives(
         done.cleaned += cleaned
         done.problems.extend(problems)
         chunk_posts = ChainMap(posts, loaded)
-        new = {
-            _plain(ref.id): chunk_posts[ref.id]
-            for ref in chunk.refs
-            if _plain(ref.id) not in rendered
-        }
-        held.update(render_entries(new, config, workers))
-        ready = chunk.complete(chunk_posts)
-        with stage("archive pages", len(ready)) as advance:
-            _write_pages(
-                ready, ChainMap(held, rendered), config, workers, output, fingerprints, done
-            )
-            advance(len(ready))
-        for spec, _ in ready:  # let go of the entries no page left needs
-            for post_id in spec.post_ids:
-                pages_left[post_id] -= 1
-                if not pages_left[post_id]:
-                    held.pop(_plain(post_id), None)
+        for refs in batches(chunk.refs, ENTRY_POSTS):
+            new = {_plain(r.id): chunk_posts[r.id] for r in refs if _plain(r.id) not in rendered}
+            held.update(render_entries(new, config, workers))
+            ready = chunk.complete(refs, chunk_posts)
+            with stage("archive pages", len(ready)) as advance:
+                entries = ChainMap(held, rendered)
+                _write_pages(ready, entries, config, workers, output, fingerprints, done)
+                advance(len(ready))
+            for spec, _ in ready:  # let go of the entries no page left needs
+                for post_id in spec.post_ids:
+                    pages_left[post_id] -= 1
+                    if not pages_left[post_id]:
+                        held.pop(_plain(post_id), None)
     newest = {spec.archive.feed_key: spec.archive.newest for spec in archives.pages if spec.archive}
     for feed_key, page in newest.items():
         output.write(newest_marker(feed_key, page), b"")
@@ -134,10 +131,13 @@ class _Chunk:
     pages_of: Mapping[str, list[FeedSpec]]  # post id -> its pages to render
     pending: dict[str, dict[str, Post]]  # page key -> the posts it has so far
 
-    def complete(self, posts: Mapping[str, Post]) -> list[tuple[FeedSpec, list[Post]]]:
-        """The pages this chunk's ``posts`` (by id) finish, each with its posts in order."""
+    def complete(
+        self, refs: Sequence[PostRef], posts: Mapping[str, Post]
+    ) -> list[tuple[FeedSpec, list[Post]]]:
+        """The pages the posts ``refs`` of this chunk (in order, with their ``posts`` by id)
+        finish, each with its posts in order."""
         ready = []
-        for ref in self.refs:
+        for ref in refs:
             for spec in self.pages_of[ref.id]:
                 held = self.pending.setdefault(spec.key, {})
                 held[ref.id] = posts[ref.id]
