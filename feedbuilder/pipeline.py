@@ -41,7 +41,7 @@ from .stages.listing import (
 )
 from .stages.plan import Planned, plan
 from .stages.remember import remember
-from .stages.render import render
+from .stages.render import EntryKey, PostEntries, render
 from .stages.scan import Scan, scan
 from .stages.write import write
 
@@ -170,7 +170,9 @@ def _build(
     if config.hexo is None:  # a Hexo site's update dates follow its updated_option
         posts = edits.date(posts)
     rendered = render(planned.todo, planned.feeds.specs, posts, config, workers, planned.sources)
-    archived = _archives(planned, scanned, config, decider, cache, output, workers, posts, links)
+    archived = _archives(
+        planned, scanned, config, decider, cache, output, workers, posts, links, rendered.entries
+    )
     health = measure(planned, posts, rendered, config, previous)
     site = {**rendered.site, HEALTH_PATH: health.to_json()}
     written = write(rendered._replace(site=site), planned.kept, output)
@@ -225,13 +227,14 @@ def _archives(
     workers: Workers,
     loaded: Mapping[str, Post],
     links: Mapping[str, PostLinkTarget] | None,
+    entries: dict[EntryKey, PostEntries],
 ) -> Archived:
     """``archives = true``: the archive pages, written before the feeds that link to them
-    (the feeds' posts, ``loaded``, are not read again)."""
+    (the feeds' posts, ``loaded``, are not read again, nor their ``entries`` rendered)."""
     if planned.archives is None:
         return Archived()
     return write_archives(
-        planned.archives, scanned, config, decider, cache, output, workers, links, loaded
+        planned.archives, scanned, config, decider, cache, output, workers, links, loaded, entries
     )
 
 

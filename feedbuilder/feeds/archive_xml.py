@@ -8,6 +8,8 @@ feed ``fh:complete``. An Atom page has its feed's ``atom:id``: it is the same fe
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from lxml import etree
 
 from ..config import Config
@@ -16,8 +18,11 @@ from .archives import FH_NS, linked_path
 from .render import ATOM_NS
 
 
-def add_archive_links(root: etree._Element, links: ArchiveLinks, fmt: str, config: Config) -> None:
-    """Mark the feed ``root`` (in ``fmt``, "rss" or "atom") with its place in the chain."""
+def add_archive_links(
+    root: etree._Element, links: ArchiveLinks, fmt: str, config: Config, keep: Collection[str] = ()
+) -> None:
+    """Mark the feed ``root`` (in ``fmt``, "rss" or "atom") with its place in the chain
+    (``keep``: namespace prefixes to leave declared, as :func:`.decorate.decorate` says)."""
     media_type = f"application/{fmt}+xml"
     added: list[etree._Element] = []
     if links.page:
@@ -47,4 +52,4 @@ def add_archive_links(root: etree._Element, links: ArchiveLinks, fmt: str, confi
     for offset, element in enumerate(added):
         parent.insert(index + offset, element)
     nsmap = {"atom": ATOM_NS, "fh": FH_NS} if fmt == "rss" else {"fh": FH_NS}
-    etree.cleanup_namespaces(root, top_nsmap=nsmap)
+    etree.cleanup_namespaces(root, top_nsmap=nsmap, keep_ns_prefixes=keep)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Collection
 
 from lxml import etree
 
@@ -39,19 +40,25 @@ def update_hint(minutes: int) -> tuple[str, int]:
 
 
 def decorate(
-    root: etree._Element, spec: FeedSpec, rel_path: str, fmt: str, config: Config
+    root: etree._Element,
+    spec: FeedSpec,
+    rel_path: str,
+    fmt: str,
+    config: Config,
+    keep: Collection[str] = (),
 ) -> bytes:
     """The feed ``root`` (written to ``rel_path``) with branding, hub, poll hints and stylesheet,
-    as bytes."""
+    as bytes. ``keep``: the namespace prefixes to declare even if ``root`` does not use them,
+    as the entries to be spliced into it do (a head alone would lose them)."""
     webfeeds = _webfeeds(spec, config)
     if fmt == "rss":
-        _decorate_rss(root, webfeeds, config)
+        _decorate_rss(root, webfeeds, config, keep)
     else:
-        _decorate_atom(root, webfeeds, config)
+        _decorate_atom(root, webfeeds, config, keep)
     if spec.archive is not None:  # archives = true: its place in the RFC 5005 chain
         from .archive_xml import add_archive_links
 
-        add_archive_links(root, spec.archive, fmt, config)
+        add_archive_links(root, spec.archive, fmt, config, keep)
     if config.feed_xsl:
         href = stylesheet_href(rel_path)
         stylesheet = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
@@ -83,7 +90,9 @@ def _insert_before_items(parent: etree._Element, elements: list[etree._Element],
         parent.insert(index + offset, element)
 
 
-def _decorate_rss(root: etree._Element, webfeeds: list[etree._Element], config: Config) -> None:
+def _decorate_rss(
+    root: etree._Element, webfeeds: list[etree._Element], config: Config, keep: Collection[str]
+) -> None:
     channel = root.find("channel")
     assert channel is not None, "feedgen always writes a channel"
     added: list[etree._Element] = list(webfeeds)
@@ -100,14 +109,18 @@ def _decorate_rss(root: etree._Element, webfeeds: list[etree._Element], config: 
         added += [ttl, sy_period, sy_frequency]
     _insert_before_items(channel, added, "item")
     etree.cleanup_namespaces(
-        root, top_nsmap={"atom": ATOM_NS, "sy": SY_NS, "webfeeds": WEBFEEDS_NS}
+        root,
+        top_nsmap={"atom": ATOM_NS, "sy": SY_NS, "webfeeds": WEBFEEDS_NS},
+        keep_ns_prefixes=keep,
     )
 
 
-def _decorate_atom(root: etree._Element, webfeeds: list[etree._Element], config: Config) -> None:
+def _decorate_atom(
+    root: etree._Element, webfeeds: list[etree._Element], config: Config, keep: Collection[str]
+) -> None:
     added = list(webfeeds)
     if config.websub_hub:
         added.append(etree.Element(f"{{{ATOM_NS}}}link", href=config.websub_hub, rel="hub"))
     _insert_before_items(root, added, f"{{{ATOM_NS}}}entry")
     if webfeeds:  # declared on the root (only then: cleaning up would drop feedgen's unused ones)
-        etree.cleanup_namespaces(root, top_nsmap={"webfeeds": WEBFEEDS_NS})
+        etree.cleanup_namespaces(root, top_nsmap={"webfeeds": WEBFEEDS_NS}, keep_ns_prefixes=keep)

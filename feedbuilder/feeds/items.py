@@ -6,9 +6,20 @@ Free of feedgen, so JSON Feed and the HTML pages use it without importing it.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ..config import CategorySettings, Config
 from ..models import FeedSpec, Post
 from ..normalise.urls import proxy_image_url
+
+
+class Entry(NamedTuple):
+    """One post's item in one format, as it is written in every document holding it (each
+    post's is rendered once per build: :mod:`.entries`), and the XML namespace prefixes it
+    uses, which that document's head must declare."""
+
+    data: bytes
+    prefixes: frozenset[str] = frozenset()
 
 
 def image_url(url: str, config: Config) -> str:

@@ -1,7 +1,10 @@
 """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the same feed for JSON-first readers.
 
 Keys are sorted and the text is indented the same way every time, so an unchanged feed is
-byte-identical and the writer leaves it alone.
+byte-identical and the writer leaves it alone. Each post's item is written once per build
+(:func:`render_entries`) and spliced into every document holding it, indented as
+``json.dumps`` indents it there: strings hold no newline (JSON escapes it), so indenting an
+item is putting spaces after each of its newlines.
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from typing import Any
 from ..config import Config
 from ..models import FeedSpec, Post
 from .archives import json_chain
-from .items import content_with_thumbnail, feed_icon, thumbnail_url
+from .items import Entry, content_with_thumbnail, feed_icon, thumbnail_url
 
 VERSION = "https://jsonfeed.org/version/1.1"
+_ITEMS = "\x00"  # the items' place in the head, written "\u0000"
+_ITEMS_MEMBER = b'"items": "\\u0000"'  # only once: in a string, '"' is escaped, so 'items": '
+# is the key
+_ITEM_LEAD = b"\n    "  # an item's depth: feed > items > item
 
 
 def json_path(spec: FeedSpec) -> str:
@@ -48,8 +55,18 @@ def _item(post: Post, config: Config) -> dict[str, Any]:
     return item
 
 
-def render_json(spec: FeedSpec, posts: Sequence[Post], config: Config) -> bytes:
-    """The feed as JSON Feed 1.1 bytes, deterministic for the same posts and config."""
+def render_entries(posts: Sequence[Post], config: Config) -> list[Entry]:
+    """Each post's item, in order, as a feed's ``items`` holds it."""
+    return [Entry(_dumps(_item(post, config)).replace("\n", "\n    ").encode()) for post in posts]
+
+
+def _dumps(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def render_json(spec: FeedSpec, entries: Sequence[Entry], config: Config) -> bytes:
+    """The feed holding ``entries`` (:func:`render_entries`) as JSON Feed 1.1 bytes,
+    deterministic for the same entries and config."""
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": spec.title,
@@ -58,7 +75,7 @@ def render_json(spec: FeedSpec, posts: Sequence[Post], config: Config) -> bytes:
         "description": spec.description,
         "language": config.language,
         "authors": [{"name": config.site_author}],
-        "items": [_item(post, config) for post in posts],
+        "items": _ITEMS,
     }
     icon = feed_icon(spec, config)
     if icon:
@@ -66,4 +83,7 @@ def render_json(spec: FeedSpec, posts: Sequence[Post], config: Config) -> bytes:
     if config.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": config.websub_hub}]
     feed.update(json_chain(spec, config))  # archives = true: next_url (issue 14.1)
-    return (json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    before, after = (_dumps(feed) + "\n").encode().split(_ITEMS_MEMBER)
+    items = b",".join(_ITEM_LEAD + entry.data for entry in entries)
+    listed = b"[" + items + _ITEM_LEAD[:-2] + b"]" if entries else b"[]"
+    return b"".join([before, b'"items": ', listed, after])

@@ -51,7 +51,9 @@ def _image_type(thumb: Thumbnail) -> str:
     return thumb.mime_type or FALLBACK_IMAGE_TYPE
 
 
-def _generator(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) -> FeedGenerator:
+def _generator(
+    spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str, with_entries: bool
+) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("media", atom=True, rss=True)
     fg.load_extension("dc", atom=False, rss=True)
@@ -71,7 +73,7 @@ def _generator(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) 
     fg.lastBuildDate(newest)
     if posts:
         fg.pubDate(max(p.meta.published for p in posts))
-    for post in posts:
+    for post in posts if with_entries else ():
         meta = post.meta
         fe = fg.add_entry(order="append")
         if fmt == "atom":
@@ -142,14 +144,21 @@ def _fix_atom_links(root: etree._Element, posts: Sequence[Post], config: Config)
             entry.insert(anchor + offset, element)
 
 
-def render_tree(spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str) -> etree._Element:
-    """The feed as an lxml tree, feedgen's mistakes mended, for :mod:`.decorate` to finish."""
-    fg = _generator(spec, posts, config, fmt)
+def render_tree(
+    spec: FeedSpec, posts: Sequence[Post], config: Config, fmt: str, *, with_entries: bool = True
+) -> etree._Element:
+    """The feed as an lxml tree, feedgen's mistakes mended, for :mod:`.decorate` to finish.
+
+    ``with_entries=False``: the feed's head alone, dated by its ``posts`` as the whole feed
+    is, for the entries rendered apart (:mod:`.entries`) to be spliced into.
+    """
+    fg = _generator(spec, posts, config, fmt, with_entries)
     if fmt == "rss":
         return etree.fromstring(fg.rss_str(pretty=False), etree.XMLParser(strip_cdata=False))
     if fmt == "atom":
         root = etree.fromstring(fg.atom_str(pretty=False))
-        _fix_atom_links(root, posts, config)
+        if with_entries:
+            _fix_atom_links(root, posts, config)
         return root
     raise ValueError(f"unknown feed format {fmt!r}")
 

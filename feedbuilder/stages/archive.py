@@ -4,17 +4,20 @@ rendered and written before the subscription feeds that link to them.
 A big site's history is far more than memory should hold at once, so pages are streamed:
 the posts of the pages to render are read and cleaned in publication order, a chunk at a
 time, and each page is rendered and written as soon as its last post is in, then let go
-(at most one unfinished page per feed is held). With a cache, a page whose posts' files and
+(at most one unfinished page per feed is held). Each post's entries are rendered once, a
+slice of its chunk at a time (or taken from the feeds', :mod:`.render`), held until its last
+page is written, and reused in every page holding it. With a cache, a page whose posts' files and
 links are as they were is kept unread (its record says which files it wrote), like a feed.
+
+A page has no page for people and no WebSub hub, as it is history, which no one subscribes to.
 """
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING
 
 from ..cache import Cache, FeedRecord
@@ -26,13 +29,14 @@ from ..output.writer import OutputDir
 from ..pool import Workers, batches
 from ..progress import stage
 from .bodies import load_posts
-from .render import POOL_MIN_FEED_ITEMS
+from .render import EntryKey, PostEntries, render_documents, render_entries
 from .scan import Scan
 
 if TYPE_CHECKING:  # bodies' Hexo tags
     from ..normalise.hexotags import PostLinkTarget
 
 CHUNK_POSTS = 5000  # posts read and cleaned at a time
+ENTRY_POSTS = 1000  # posts whose entries are rendered at a time (three formats: 15 KB a post)
 
 
 @dataclass
@@ -48,21 +52,6 @@ class Archived:
     problems: list[Problem] = field(default_factory=list)
 
 
-def render_page(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[str, bytes]:
-    """A page's files in each configured feed format: no page for people and no WebSub hub,
-    as it is history, which no one subscribes to."""
-    from ..feeds.formats import feed_formats
-
-    history = config.replace(websub_hub="")
-    return {fmt.path(spec): fmt.render(spec, posts, history) for fmt in feed_formats(config)}
-
-
-def _render_batch(
-    items: Sequence[tuple[FeedSpec, list[Post]]], config: Config
-) -> list[dict[str, bytes]]:
-    return [render_page(spec, posts, config) for spec, posts in items]
-
-
 def write_archives(
     archives: ArchivePlan,
     scanned: Scan,
@@ -73,9 +62,11 @@ def write_archives(
     workers: Workers,
     links: Mapping[str, PostLinkTarget] | None = None,
     loaded: Mapping[str, Post] | None = None,
+    rendered: dict[EntryKey, PostEntries] | None = None,
 ) -> Archived:
     """Write every page of ``archives`` that changed; keep the others. ``loaded``: posts
-    whose bodies this build already has (by id: the feeds'), not read again.
+    whose bodies this build already has (by id: the feeds'), not read again; ``rendered``:
+    entries this build already has (the feeds'), not rendered again.
 
     Raises:
         CacheError: the cache failed (the build then runs without it).
@@ -98,20 +89,34 @@ def write_archives(
         else:
             fingerprints[spec.key] = fingerprint
             todo.append(spec)
-    if todo:  # imported before the pools fork, so the workers inherit it
-        importlib.import_module("feedbuilder.feeds.formats")
     loaded = dict(loaded or {})
-    for chunk in _chunks(todo, archives):
+    rendered = rendered or {}
+    chunks = _chunks(todo, archives)
+    pages_left = (
+        {post_id: len(pages) for post_id, pages in chunks[0].pages_of.items()} if chunks else {}
+    )
+    held: dict[EntryKey, PostEntries] = {}  # entries of posts with pages still to write
+    for chunk in chunks:
         missing = [ref for ref in chunk.refs if ref.id not in loaded]
         posts, cleaned, problems = load_posts(
             scanned.metas(missing), scanned.files, config, decider, cache, workers, links
         )
         done.cleaned += cleaned
         done.problems.extend(problems)
-        ready = chunk.complete(ChainMap(posts, loaded))
-        with stage("archive pages", len(ready)) as advance:
-            _write_pages(ready, config, workers, output, fingerprints, done)
-            advance(len(ready))
+        chunk_posts = ChainMap(posts, loaded)
+        for refs in batches(chunk.refs, ENTRY_POSTS):
+            new = {_plain(r.id): chunk_posts[r.id] for r in refs if _plain(r.id) not in rendered}
+            held.update(render_entries(new, config, workers))
+            ready = chunk.complete(refs, chunk_posts)
+            with stage("archive pages", len(ready)) as advance:
+                entries = ChainMap(held, rendered)
+                _write_pages(ready, entries, config, workers, output, fingerprints, done)
+                advance(len(ready))
+            for spec, _ in ready:  # let go of the entries no page left needs
+                for post_id in spec.post_ids:
+                    pages_left[post_id] -= 1
+                    if not pages_left[post_id]:
+                        held.pop(_plain(post_id), None)
     newest = {spec.archive.feed_key: spec.archive.newest for spec in archives.pages if spec.archive}
     for feed_key, page in newest.items():
         output.write(newest_marker(feed_key, page), b"")
@@ -126,10 +131,13 @@ class _Chunk:
     pages_of: Mapping[str, list[FeedSpec]]  # post id -> its pages to render
     pending: dict[str, dict[str, Post]]  # page key -> the posts it has so far
 
-    def complete(self, posts: Mapping[str, Post]) -> list[tuple[FeedSpec, list[Post]]]:
-        """The pages this chunk's ``posts`` (by id) finish, each with its posts in order."""
+    def complete(
+        self, refs: Sequence[PostRef], posts: Mapping[str, Post]
+    ) -> list[tuple[FeedSpec, list[Post]]]:
+        """The pages the posts ``refs`` of this chunk (in order, with their ``posts`` by id)
+        finish, each with its posts in order."""
         ready = []
-        for ref in self.refs:
+        for ref in refs:
             for spec in self.pages_of[ref.id]:
                 held = self.pending.setdefault(spec.key, {})
                 held[ref.id] = posts[ref.id]
@@ -153,26 +161,31 @@ def _chunks(todo: Sequence[FeedSpec], archives: ArchivePlan) -> list[_Chunk]:
     return [_Chunk(chunk, pages_of, pending) for chunk in batches(ordered, CHUNK_POSTS)]
 
 
+def _plain(post_id: str) -> EntryKey:
+    """A post's entry as archive pages show it: without a note (they merge no copies)."""
+    return post_id, ()
+
+
 def _write_pages(
     ready: Sequence[tuple[FeedSpec, list[Post]]],
+    entries: Mapping[EntryKey, PostEntries],
     config: Config,
     workers: Workers,
     output: OutputDir,
     fingerprints: Mapping[str, str],
     done: Archived,
 ) -> None:
-    """Render ``ready`` pages (in the pool when they are many) and write them."""
-    pool = workers.use_pool(sum(len(posts) for _, posts in ready), POOL_MIN_FEED_ITEMS)
-    size = max(1, -(-len(ready) // (4 * workers.count)))  # a few batches each: even shares
-    item_batches = batches(list(ready), size)
-    with workers.map(pool) as map_:
-        rendered = map_(partial(_render_batch, config=config), item_batches)
-        for batch, files in zip(item_batches, rendered, strict=True):
-            for (spec, _), page_files in zip(batch, files, strict=True):
-                changed = [output.write(path, data) for path, data in page_files.items()]
-                done.rendered += 1
-                done.written += any(changed)
-                stats = output.stats(page_files)
-                outputs = [(path, *stat) for path, stat in stats.items() if stat is not None]
-                if len(outputs) == len(page_files):  # else not remembered: rendered again
-                    done.records[spec.key] = FeedRecord(fingerprints[spec.key], outputs)
+    """Put ``ready`` pages together from their posts' ``entries`` and write them."""
+    documents = [(spec, [_plain(post_id) for post_id in spec.post_ids]) for spec, _ in ready]
+    posts = {_plain(post.meta.id): post for _, page_posts in ready for post in page_posts}
+    history = config.replace(websub_hub="")
+    made = render_documents(documents, posts, entries, history, workers, False)
+    with contextlib.closing(made):  # a failed write stops the pool's workers at once
+        for spec, page_files in made:
+            changed = [output.write(path, data) for path, data in page_files.items()]
+            done.rendered += 1
+            done.written += any(changed)
+            stats = output.stats(page_files)
+            outputs = [(path, *stat) for path, stat in stats.items() if stat is not None]
+            if len(outputs) == len(page_files):  # else not remembered: rendered again
+                done.records[spec.key] = FeedRecord(fingerprints[spec.key], outputs)

@@ -1,12 +1,18 @@
 """Stage five: every feed that needs it, in each configured format, and the site files, as
-bytes. ``check`` and ``build`` render by this one path; only ``build`` writes the bytes."""
+bytes. ``check`` and ``build`` render by this one path; only ``build`` writes the bytes.
+
+Each post's entry is rendered once per format (issue 13), over the pool, and every feed
+holding it is put together from the bytes (:mod:`..feeds.entries`): an entry is the same in
+every feed but for an "Also in" note, which makes another :data:`EntryKey`. The archive
+pages (:mod:`.archive`) reuse the entries rendered here and render the rest the same way.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..config import Config
 from ..feeds.stories import NOTE_LINKS, Source, also_in
@@ -14,7 +20,16 @@ from ..models import FeedSpec, Post
 from ..pool import Workers, batches
 from ..progress import stage
 
+if TYPE_CHECKING:
+    from ..feeds.items import Entry
+
 POOL_MIN_FEED_ITEMS = 500  # items over all feeds to render: below, a pool costs more
+
+EntryKey = tuple[str, tuple[str, ...]]
+"""A post's entry: the post's id and the copies its "Also in" note names (none: the post as
+it is), as one feed may show a post with a note and another without."""
+PostEntries = dict[str, "Entry"]  # a post's entry in each feed format, by format name
+Document = tuple[FeedSpec, list[EntryKey]]  # a feed or archive page and its items, in order
 
 
 class RenderedFeed(NamedTuple):
@@ -27,21 +42,21 @@ class RenderedFeed(NamedTuple):
 class Rendered(NamedTuple):
     feeds: list[RenderedFeed]
     site: dict[str, bytes]  # the feeds page, OPML and the like: made from every feed
+    entries: dict[EntryKey, PostEntries]  # the feeds' items, for the archive pages (if any)
 
 
 def feed_items(
     spec: FeedSpec, posts: Mapping[str, Post], sources: Mapping[str, Source], config: Config
-) -> list[Post]:
+) -> list[tuple[EntryKey, Post]]:
     """The feed's posts, in order, as this feed shows them: the note is the feed's, not the
     post's (another feed holds other copies), so it is added here, never cached."""
-    items = [posts[i] for i in spec.post_ids]
-    if not spec.merged:
-        return items
     notes = dict(spec.merged)
-    return [
-        _noted(post, notes[post.meta.id], sources, config) if post.meta.id in notes else post
-        for post in items
-    ]
+    items = []
+    for post_id in spec.post_ids:
+        copies = notes.get(post_id, ())
+        post = posts[post_id]
+        items.append(((post_id, copies), _noted(post, copies, sources, config) if copies else post))
+    return items
 
 
 def _noted(
@@ -51,17 +66,83 @@ def _noted(
     return also_in(post, linked, len(copies) - len(linked), config.language)
 
 
-def render_feed(spec: FeedSpec, posts: Sequence[Post], config: Config) -> dict[str, bytes]:
-    """Every file one feed is written as: its path and bytes in each format."""
-    from ..feeds.formats import configured  # feedgen & co.: not needed by unchanged rebuilds
+def render_entries(
+    posts: Mapping[EntryKey, Post], config: Config, workers: Workers
+) -> dict[EntryKey, PostEntries]:
+    """Each of ``posts``' entries in every configured feed format, each rendered once, in
+    batches (over the pool when they are many; the workers inherit ``posts``)."""
+    if not posts:
+        return {}
+    importlib.import_module("feedbuilder.feeds.formats")  # before the pool forks
+    keys = list(posts)
+    pool = workers.use_pool(len(keys), POOL_MIN_FEED_ITEMS)
+    size = max(1, min(workers.batch_size, -(-len(keys) // (4 * workers.count))))
+    key_batches = batches(keys, size)
+    entries: dict[EntryKey, PostEntries] = {}
+    with workers.map(pool) as map_:
+        done = map_(partial(_entries_batch, posts=posts, config=config), key_batches)
+        for batch, made in zip(key_batches, done, strict=True):
+            entries.update(zip(batch, made, strict=True))
+    return entries
 
-    return {fmt.path(spec): fmt.render(spec, posts, config) for fmt in configured(config)}
+
+def _entries_batch(
+    keys: Sequence[EntryKey], posts: Mapping[EntryKey, Post], config: Config
+) -> list[PostEntries]:
+    from ..feeds.formats import feed_formats
+
+    batch = [posts[key] for key in keys]
+    formats = feed_formats(config)
+    names = [fmt.name for fmt in formats]
+    made = [fmt.entries(batch, config) for fmt in formats]
+    return [dict(zip(names, each, strict=True)) for each in zip(*made, strict=True)]
 
 
-def _render_batch(
-    items: Sequence[tuple[FeedSpec, list[Post]]], config: Config
+def render_documents(
+    documents: Sequence[Document],
+    posts: Mapping[EntryKey, Post],
+    entries: Mapping[EntryKey, PostEntries],
+    config: Config,
+    workers: Workers,
+    pages: bool,
+) -> Generator[tuple[FeedSpec, dict[str, bytes]], None, None]:
+    """Each document's files, in order, from its posts' ``entries`` (over the pool when they
+    are many: the workers inherit ``posts`` and ``entries``, and send back the files);
+    ``pages``: with the feed's page for people."""
+    importlib.import_module("feedbuilder.feeds.formats")  # before the pool forks
+    pool = workers.use_pool(sum(len(keys) for _, keys in documents), POOL_MIN_FEED_ITEMS)
+    size = max(1, -(-len(documents) // (4 * workers.count)))  # a few batches each: even shares
+    document_batches = batches(list(documents), size)
+    render_batch = partial(
+        _documents_batch, posts=posts, entries=entries, config=config, pages=pages
+    )
+    with workers.map(pool) as map_:
+        for batch, files in zip(
+            document_batches, map_(render_batch, document_batches), strict=True
+        ):
+            yield from zip((spec for spec, _ in batch), files, strict=True)
+
+
+def _documents_batch(
+    documents: Sequence[Document],
+    posts: Mapping[EntryKey, Post],
+    entries: Mapping[EntryKey, PostEntries],
+    config: Config,
+    pages: bool,
 ) -> list[dict[str, bytes]]:
-    return [render_feed(spec, posts, config) for spec, posts in items]
+    from ..feeds.formats import PAGE, feed_formats
+
+    made = []
+    for spec, keys in documents:
+        items = [posts[key] for key in keys]
+        files = {
+            fmt.path(spec): fmt.assemble(spec, items, [entries[k][fmt.name] for k in keys], config)
+            for fmt in feed_formats(config)
+        }
+        if pages:
+            files[PAGE.path(spec)] = PAGE.render(spec, items, config)
+        made.append(files)
+    return made
 
 
 def render(
@@ -75,20 +156,21 @@ def render(
     """The feeds of ``todo`` (their posts from ``posts``, by id), and the site files from
     ``every`` feed; an item that stands for copies of its story (``spec.merged``) ends
     with "Also in" and their ``sources``."""
-    items = [(spec, feed_items(spec, posts, sources or {}, config)) for spec in todo]
-    if items:  # imported before the pool forks, so the workers inherit it
-        importlib.import_module("feedbuilder.feeds.formats")
-    pool = workers.use_pool(sum(len(p) for _, p in items), POOL_MIN_FEED_ITEMS)
-    size = max(1, -(-len(items) // (4 * workers.count)))  # a few batches each: even shares
-    item_batches = batches(items, size)
+    documents: list[Document] = []
+    shown: dict[EntryKey, Post] = {}
+    for spec in todo:
+        items = feed_items(spec, posts, sources or {}, config)
+        shown.update(items)
+        documents.append((spec, [key for key, _ in items]))
     feeds: list[RenderedFeed] = []
-    with stage("render", len(items) + 1) as advance, workers.map(pool) as map_:
-        done = map_(partial(_render_batch, config=config), item_batches)
-        for batch, files in zip(item_batches, done, strict=True):
-            feeds.extend(RenderedFeed(spec, f) for (spec, _), f in zip(batch, files, strict=True))
-            advance(len(batch))
+    with stage("render", len(documents) + 1) as advance:
+        entries = render_entries(shown, config, workers)
+        made = render_documents(documents, shown, entries, config, workers, config.feed_pages)
+        for spec, files in made:
+            feeds.append(RenderedFeed(spec, files))
+            advance(1)
         from ..site.page import site_files  # jinja2: not needed by unchanged rebuilds
 
         site = site_files(every, config)
         advance(1)
-    return Rendered(feeds, site)
+    return Rendered(feeds, site, entries if config.archives else {})  # else let go
