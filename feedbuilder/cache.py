@@ -225,10 +225,12 @@ class FeedQuery:
 _LATEST = 2**63 - 1
 
 
-def _feed_order(updated_before: int | None, args: list[Any]) -> str:
-    """The feeds' ORDER BY (see :meth:`Cache.feed_refs`), its parameter added to ``args``."""
+def _feed_order(updated_before: int | None, args: list[Any], published: str = "p.published") -> str:
+    """The feeds' ORDER BY (see :meth:`Cache.feed_refs`), its parameter added to ``args``;
+    ``published``: the column to order by, the members' own when they are the rows (so the
+    index gives the order, and only ties are sorted, as the rows are taken)."""
     if updated_before is None:
-        return "p.published DESC, coalesce(p.id, p.link)"
+        return f"{published} DESC, coalesce(p.id, p.link)"
     args.append(updated_before)
     return (
         "CASE WHEN p.updated > ? THEN p.published ELSE p.updated END DESC,"
@@ -507,6 +509,19 @@ class Cache:
             args,
         )
 
+    def prints(self, due: int | None, updated_before: int | None = None) -> Iterator[str]:
+        """The story prints of :meth:`refs` with ``stories``, in the same order, alone."""
+        args: list[Any] = [_upto(due)]
+        order = _feed_order(updated_before, args)
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT p.story FROM posts p WHERE p.usable AND p.published <= ?"
+                f" AND p.story != '' ORDER BY {order}",
+                args,
+            )
+            for (story,) in rows:
+                yield story if isinstance(story, str) else ""
+
     def shared_id_refs(self, due: int | None) -> list[PostRef]:
         """The usable posts (published at or before ``due``) whose id another one has too."""
         return list(
@@ -554,7 +569,10 @@ class Cache:
         ``updated_before`` (epoch microseconds), newest updated first, an update after it
         counted as none; ties by id."""
         select, args = self._feed_select(feed, f"p.rel_path, {_ref_columns('p.')}")
-        yield from self._refs(f"{select} ORDER BY {_feed_order(updated_before, args)}", args)
+        order = _feed_order(
+            updated_before, args, "p.published" if feed.kind is None else "m.published"
+        )
+        yield from self._refs(f"{select} ORDER BY {order}", args)
 
     def feed_count(self, feed: FeedQuery) -> int:
         select, args = self._feed_select(feed, "count(*)")

@@ -156,8 +156,14 @@ class StoredIndex:
     def stories(self) -> Stories:
         """Found over the prints as the store gives them (see :func:`.stories.story_groups`),
         then only the copies' refs are had, by a second read: nothing is held per post."""
-        with contextlib.closing(self._printed()) as printed:
-            groups = story_groups(ref.story for ref in printed)
+        if self._merged or self._renamed:  # the scan's decisions move some: refs in hand
+            with contextlib.closing(self._printed()) as printed:
+                groups = story_groups(ref.story for ref in printed)
+        else:
+            updated_before = None if self._by_date else self._now
+            groups = story_groups(self._store.prints(self._due, updated_before))
+        if not groups:
+            return {}
         wanted = {i for group in groups for i in group}
         with contextlib.closing(self._printed()) as printed:
             found = {i: ref for i, ref in enumerate(printed) if i in wanted}
