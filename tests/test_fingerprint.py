@@ -3,7 +3,9 @@ far apart; exact keys from the title and the opening, and from a 原标题 line.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +17,7 @@ from feedbuilder.normalise.fingerprint import (
     StoryPrint,
     distance,
     plain_text,
+    simhash,
     story_print,
     tokens,
 )
@@ -114,6 +117,50 @@ def test_markup_code_and_links_are_not_text() -> None:
     )
     assert tokens(plain_text(raw)) == ["hello", "world"]
     assert tokens("中文ABC文本12，Ünïcode") == ["中", "文", "abc", "文", "本", "12", "ünïcode"]
+
+
+def reference_tokens(text: str) -> list[str]:
+    """Tokens the slow, plain way: runs of letters and digits, CJK ones one by one."""
+    cjk = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+    words: list[str] = []
+    for run in re.findall(r"[^\W_]+", text.casefold()):
+        word = ""
+        for char in run:
+            if cjk.fullmatch(char):
+                words += [word, char] if word else [char]
+                word = ""
+            else:
+                word += char
+        words += [word] if word else []
+    return words
+
+
+def reference_simhash(words: list[str]) -> int:
+    """SimHash a trigram at a time: each trigram votes on each of the 64 bits."""
+    digests = [hashlib.blake2b(w.encode(), digest_size=24).digest() for w in words]
+    tables = [[int.from_bytes(d[8 * i : 8 * i + 8], "little") for d in digests] for i in range(3)]
+    trigrams = [tables[0][i] ^ tables[1][i + 1] ^ tables[2][i + 2] for i in range(len(words) - 2)]
+    votes = [sum(t >> bit & 1 for t in trigrams) for bit in range(64)]
+    return sum(1 << bit for bit, vote in enumerate(votes) if 2 * vote > len(trigrams))
+
+
+# letters, digits, CJK, the kana block's punctuation, other punctuation and spaces
+MIXED = st.text(st.sampled_from("abZé9_中文ー・かカ한、。 -\n"), max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=MIXED)
+def test_tokens_are_the_letter_runs_with_cjk_cut_into_characters(text: str) -> None:
+    assert tokens(text) == reference_tokens(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=MIXED)
+def test_the_simhash_counts_every_trigrams_vote(text: str) -> None:
+    """The bytes-and-integers SimHash equals the plain per-trigram one."""
+    words = tokens(text)
+    if len(words) >= 3:
+        assert simhash(words) == reference_simhash(words)
 
 
 def test_a_print_packs_to_a_string_and_back() -> None:

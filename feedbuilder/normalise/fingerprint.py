@@ -44,9 +44,9 @@ _LINE_TAG = re.compile(r"<(?:/p|br|/div|/h[1-6]|/li|/tr|/blockquote)\b[^<>]*>", 
 _TAG = re.compile(r"<[^<>]*>")
 _ENTITY = re.compile(r"&(?:#x[0-9a-f]+|#[0-9]+|[a-z][a-z0-9]*);", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
-_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
-_RUN = re.compile(r"[^\W_]+")
-_ALL_CJK = re.compile(f"[{_CJK}]+")
+# a letter or digit: a CJK one alone, others in runs (the lookahead keeps out the kana
+# block's punctuation, such as the middle dot)
+_TOKEN = re.compile(f"(?=[^\\W_])[{_CJK}]|[^\\W_{_CJK}]+")
 _ORIGINAL_TITLE = re.compile(r"^\W*原标题\s*[：:]\s*(.+)$", re.MULTILINE)
 
 
@@ -82,20 +82,9 @@ def plain_text(raw: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Case-folded words, each CJK character a word of its own.
-
-    Runs of letters are found first and only runs holding CJK are cut into characters: a
-    regex match per character, or NFKC over the whole text, would cost more than the rest of
-    a post's scan."""
-    words: list[str] = []
-    for run in _RUN.findall(text.casefold()):
-        if run.isascii():
-            words.append(run)
-        elif _ALL_CJK.fullmatch(run):
-            words.extend(run)
-        else:
-            words.extend(_TOKEN.findall(run))
-    return words
+    """Case-folded words, each CJK character a word of its own (one regex pass: a match a
+    CJK character costs less than finding runs first and cutting them up in Python)."""
+    return _TOKEN.findall(text.casefold())
 
 
 def title_key(title: str) -> str:
@@ -129,9 +118,10 @@ def simhash(words: Sequence[str]) -> int:
 
     A trigram's hash is its three tokens' hashes XORed, each token's drawn from its own
     table (tabulation hashing: as random as SimHash needs). Tokens are hashed once per
-    process (posts share most of their words, and CJK text a few thousand characters); the
-    trigrams' hashes are made as three byte strings XORed whole, and each one's vote on every
-    bit is counted with bytes operations: no Python step per trigram.
+    process (posts share most of their words, and CJK text a few thousand characters), and no
+    Python step is taken per trigram: the trigrams' hashes are made as three byte strings
+    XORed whole, and each bit's votes are counted a column of bytes at a time with
+    ``int.bit_count`` (thirty bits a step, where bytes operations go a byte).
     """
     if len(_FIRST) > _MAX_CACHED:
         for table in _TABLES:
@@ -148,17 +138,18 @@ def simhash(words: Sequence[str]) -> int:
         ^ int.from_bytes(second, "little")
         ^ int.from_bytes(third, "little")
     ).to_bytes(len(first), "little")
-    half = count / 2
+    in_column = int.from_bytes(b"\x01" * count, "little")  # bit 0 of each byte of a column
+    masks = [in_column << bit for bit in range(8)]
+    half = count // 2  # a bit is set when over half the trigrams vote for it
     value = 0
     for position in range(8):
-        column = hashes[position::8]
-        for bit in range(8):
-            if column.translate(_BIT_OF[bit]).count(1) > half:
+        column = int.from_bytes(hashes[position::8], "little")
+        for bit, mask in enumerate(masks):
+            if (column & mask).bit_count() > half:
                 value |= 1 << (position * 8 + bit)
     return value
 
 
-_BIT_OF = [bytes((byte >> bit) & 1 for byte in range(256)) for bit in range(8)]
 _FIRST: dict[str, bytes] = {}  # each token's 8-byte hash as a trigram's first token
 _SECOND: dict[str, bytes] = {}
 _THIRD: dict[str, bytes] = {}
