@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 MAX_RAW_CHARS = 32_768  # of the raw body: the opening is all a print looks at
@@ -117,22 +118,26 @@ def simhash(words: Sequence[str]) -> int:
     """64-bit SimHash of the token trigrams of ``words`` (at least three).
 
     A trigram's hash is its three tokens' hashes XORed, each token's drawn from its own
-    table (tabulation hashing: as random as SimHash needs). Tokens are hashed once per
-    process (posts share most of their words, and CJK text a few thousand characters), and no
-    Python step is taken per trigram: the trigrams' hashes are made as three byte strings
-    XORed whole, and each bit's votes are counted a column of bytes at a time with
-    ``int.bit_count`` (thirty bits a step, where bytes operations go a byte).
+    table (tabulation hashing: as random as SimHash needs): a token's 24-byte digest holds
+    its three. Tokens are hashed once per process (posts share most of their words, and CJK
+    text a few thousand characters), and no Python step is taken per token or trigram: the
+    digests are fetched by one ``itemgetter`` and joined, the trigrams' hashes are three
+    strided slices of that XORed whole, and each bit's votes are counted a column of bytes
+    at a time with ``int.bit_count`` (thirty bits a step, where bytes operations go a byte).
     """
-    if len(_FIRST) > _MAX_CACHED:
-        for table in _TABLES:
-            table.clear()
-    for word in set(words).difference(_FIRST):  # C-level: looks each word up in the dict
-        for table, digest in zip(_TABLES, _token_hashes(word), strict=True):
-            table[word] = digest
+    try:
+        digests = itemgetter(*words)(_DIGESTS)
+    except KeyError:
+        if len(_DIGESTS) > _MAX_CACHED:
+            _DIGESTS.clear()
+        for word in set(words).difference(_DIGESTS):
+            _DIGESTS[word] = hashlib.blake2b(word.encode(), digest_size=24).digest()
+        digests = itemgetter(*words)(_DIGESTS)
     count = len(words) - 2
-    first = b"".join(map(_FIRST.__getitem__, words[:count]))
-    second = b"".join(map(_SECOND.__getitem__, words[1 : count + 1]))
-    third = b"".join(map(_THIRD.__getitem__, words[2:]))
+    places = memoryview(b"".join(digests)).cast("Q")  # token i's three at 3i, 3i+1, 3i+2
+    first = places[0 : 3 * count : 3].tobytes()  # tokens 0 .. count-1, first place
+    second = places[4 : 3 * count + 3 : 3].tobytes()  # tokens 1 .. count, second place
+    third = places[8::3].tobytes()  # tokens 2 .., third place
     hashes = (
         int.from_bytes(first, "little")
         ^ int.from_bytes(second, "little")
@@ -150,17 +155,8 @@ def simhash(words: Sequence[str]) -> int:
     return value
 
 
-_FIRST: dict[str, bytes] = {}  # each token's 8-byte hash as a trigram's first token
-_SECOND: dict[str, bytes] = {}
-_THIRD: dict[str, bytes] = {}
-_TABLES = (_FIRST, _SECOND, _THIRD)
-_MAX_CACHED = 100_000  # tokens (about 15 MB a process), then the tables start afresh
-
-
-def _token_hashes(word: str) -> tuple[bytes, bytes, bytes]:
-    """A token's hash in each of a trigram's three places."""
-    digest = hashlib.blake2b(word.encode(), digest_size=24).digest()
-    return digest[:8], digest[8:16], digest[16:]
+_DIGESTS: dict[str, bytes] = {}  # each token's hashes in a trigram's three places
+_MAX_CACHED = 100_000  # tokens (about 10 MB a process), then the table starts afresh
 
 
 def distance(a: int, b: int) -> int:
