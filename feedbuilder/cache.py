@@ -54,12 +54,9 @@ CREATE TABLE IF NOT EXISTS posts (
     rel_path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     problems TEXT NOT NULL, usable INTEGER NOT NULL, {_META_COLUMNS}
 );
-CREATE INDEX IF NOT EXISTS posts_by_date ON posts (published DESC);
 CREATE TABLE IF NOT EXISTS members (
     kind TEXT NOT NULL, name TEXT NOT NULL, published INTEGER NOT NULL, rel_path TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS members_by_feed ON members (kind, name, published DESC);
-CREATE INDEX IF NOT EXISTS members_by_post ON members (rel_path);
 CREATE TABLE IF NOT EXISTS bodies (
     rel_path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     body TEXT NOT NULL
@@ -73,6 +70,15 @@ CREATE TABLE IF NOT EXISTS snapshot (
     outputs TEXT NOT NULL
 );
 """
+# Made after the rows when a scan fills an empty cache (see Cache.put_scans): sorting a
+# million rows once is far cheaper than a million inserts at random places in a B-tree
+# bigger than the page cache, each a page read and rewrite.
+_INDEXES = {
+    "posts_by_date": "posts (published DESC)",
+    "members_by_feed": "members (kind, name, published DESC)",
+    "members_by_post": "members (rel_path)",
+}
+_MAKE_INDEXES = "".join(f"CREATE INDEX IF NOT EXISTS {n} ON {on};\n" for n, on in _INDEXES.items())
 
 
 # What planning reads of every cached post (see PostRef); the rest only for feed-bound ones.
@@ -295,7 +301,7 @@ class Cache:
             with cache._errors():
                 db.execute(f"PRAGMA journal_mode={'WAL' if durable else 'OFF'}")
                 db.execute(f"PRAGMA synchronous={'NORMAL' if durable else 'OFF'}")
-                db.executescript(_SCHEMA)
+                db.executescript(_SCHEMA + _MAKE_INDEXES)
                 row = db.execute("SELECT value FROM stamp").fetchone()
                 if row is None or row[0] != stamp_value:
                     with cache.transaction():
@@ -349,7 +355,7 @@ class Cache:
         """A cache that lives in this process's memory, as long as it is referenced."""
         try:
             db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-            db.executescript(_SCHEMA)
+            db.executescript(_SCHEMA + _MAKE_INDEXES)
         except sqlite3.Error as exc:
             raise CacheError(str(exc)) from exc
         return cls(db, Path(":memory:"))
@@ -413,10 +419,18 @@ class Cache:
         blank = (None,) * len(PackedMeta._fields)
         insert = f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * (5 + len(blank)))})"
         with self._errors():
+            bulk = not self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM posts) OR EXISTS (SELECT 1 FROM members)"
+            ).fetchone()[0]
+            if bulk:  # an empty cache: the indexes are made after the rows
+                for name in _INDEXES:
+                    self._db.execute(f"DROP INDEX IF EXISTS {name}")
             for chunk in _chunks(scans, 500):
-                self._db.executemany(
-                    "DELETE FROM members WHERE rel_path = ?", ((key[0],) for key, _, _ in chunk)
-                )
+                if not bulk:
+                    self._db.executemany(
+                        "DELETE FROM members WHERE rel_path = ?",
+                        ((key[0],) for key, _, _ in chunk),
+                    )
                 self._db.executemany(
                     insert,
                     (
@@ -433,6 +447,9 @@ class Cache:
                         for kind, name in _memberships(meta)
                     ),
                 )
+            if bulk:
+                for name, on in _INDEXES.items():
+                    self._db.execute(f"CREATE INDEX {name} ON {on}")
 
     def note_usable(self, rel_paths: Iterable[str]) -> int:
         """How many cached posts are usable, noting which of ``rel_paths`` are (whatever their

@@ -339,3 +339,41 @@ def test_changed_files_are_found_by_one_merge_of_the_listing_and_the_cache() -> 
     todo, gone = cache.changed(listed)
     assert [listed[row][0] for row in todo] == ["b.md", "b2.md", "c.md", "d/e.md"]
     assert gone == ["z.md"]
+
+
+def test_a_scan_into_an_empty_cache_makes_the_indexes_after_its_rows() -> None:
+    """A cold scan inserts its rows unindexed and indexes them once, sorted; an aborted one
+    leaves the indexes as they were; a later scan keeps them up to date row by row."""
+    packed = PackedMeta(
+        *("T", "https://example.com/a", None, 0, "UTC", 0, "UTC", None, "c\x1fd", "t", None, None),
+        *(None, "html", 0.0),
+    )
+    cache = Cache.in_memory()
+    seen: list[str] = []
+    cache._db.set_trace_callback(seen.append)
+
+    def indexes() -> set[str]:
+        rows = cache._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {name for (name,) in rows if not name.startswith("sqlite_")}
+
+    made = {"posts_by_date", "members_by_feed", "members_by_post"}
+    assert indexes() == made
+    with pytest.raises(RuntimeError), cache.transaction():
+        cache.put_scans([(("a.md", 1, 2), packed, [])])
+        raise RuntimeError("refused")
+    assert indexes() == made
+    with cache.transaction():
+        cache.put_scans([((f"{n}.md", 1, 2), packed, []) for n in range(3)])
+    drops = [s for s in seen if s.startswith(("DROP INDEX", "CREATE INDEX"))]
+    assert [s.split()[0] for s in drops] == (["DROP"] * 3 + ["CREATE"] * 3) * 2
+    assert indexes() == made
+    seen.clear()
+    with cache.transaction():
+        cache.put_scans([(("3.md", 1, 2), packed, [])])
+    assert not [s for s in seen if "INDEX" in s]
+    assert cache._db.execute("SELECT count(*) FROM members").fetchone() == (4 * 3,)
+    plan = cache._db.execute(
+        "EXPLAIN QUERY PLAN SELECT rel_path FROM members WHERE kind = 'c' AND name = 'c'"
+        " ORDER BY published DESC"
+    ).fetchall()
+    assert "members_by_feed" in str(plan)
