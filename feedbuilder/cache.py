@@ -526,18 +526,35 @@ class Cache:
             args,
         )
 
-    def prints(self, due: int | None, updated_before: int | None = None) -> Iterator[str]:
-        """The story prints of :meth:`refs` with ``stories``, in the same order, alone."""
+    def prints(
+        self, due: int | None, updated_before: int | None = None
+    ) -> Iterator[tuple[int, str]]:
+        """The story prints of :meth:`refs` with ``stories``, in the same order, alone, each
+        with its row's number for :meth:`refs_at`."""
         args: list[Any] = [_upto(due)]
         order = _feed_order(updated_before, args)
         with self._errors():
             rows = self._db.execute(
-                "SELECT p.story FROM posts p WHERE p.usable AND p.published <= ?"
+                "SELECT p.rowid, p.story FROM posts p WHERE p.usable AND p.published <= ?"
                 f" AND p.story != '' ORDER BY {order}",
                 args,
             )
-            for (story,) in rows:
-                yield story if isinstance(story, str) else ""
+            for rowid, story in rows:
+                yield rowid, story if isinstance(story, str) else ""
+
+    def refs_at(self, rowids: Sequence[int]) -> dict[int, PostRef]:
+        """The posts at these row numbers (from :meth:`prints`), by row number."""
+        found: dict[int, PostRef] = {}
+        with self._errors():
+            for i in range(0, len(rowids), 500):  # under SQLite's limit on parameters
+                chunk = rowids[i : i + 500]
+                rows = self._db.execute(
+                    f"SELECT rowid, rel_path, {_REF_COLUMNS} FROM posts"
+                    f" WHERE rowid IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update((rowid, _ref(rel_path, ref)) for rowid, rel_path, *ref in rows)
+        return found
 
     def shared_id_refs(self, due: int | None) -> list[PostRef]:
         """The usable posts (published at or before ``due``) whose id another one has too."""
@@ -592,12 +609,16 @@ class Cache:
         yield from self._refs(f"{select} ORDER BY {order}", args)
 
     def feed_count(self, feed: FeedQuery) -> int:
-        select, args = self._feed_select(feed, "count(*)")
+        """How many posts ``feed`` has: for a member feed, counted in its index alone (a
+        post has members only while it is usable)."""
+        select, args = self._feed_select(feed, "count(*)", join=False)
         with self._errors():
             (count,) = self._db.execute(select, args).fetchone()
         return int(count)
 
-    def _feed_select(self, feed: FeedQuery, columns: str) -> tuple[str, list[Any]]:
+    def _feed_select(
+        self, feed: FeedQuery, columns: str, join: bool = True
+    ) -> tuple[str, list[Any]]:
         since = -(2**63) if feed.since is None else feed.since
         if feed.kind is None:
             return (
@@ -606,7 +627,8 @@ class Cache:
                 [_upto(feed.due), since],
             )
         return (
-            f"SELECT {columns} FROM members m JOIN posts p ON p.rel_path = m.rel_path"
+            f"SELECT {columns} FROM members m"
+            f"{' JOIN posts p ON p.rel_path = m.rel_path' if join else ''}"
             " WHERE m.kind = ? AND m.name = ? AND m.published <= ? AND m.published >= ?",
             [feed.kind, feed.name, _upto(feed.due), since],
         )

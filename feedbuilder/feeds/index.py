@@ -10,6 +10,7 @@ tests hold a reference model over refs in memory: tests/memory_index.py).
 from __future__ import annotations
 
 import contextlib
+from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -159,15 +160,18 @@ class StoredIndex:
         if self._merged or self._renamed:  # the scan's decisions move some: refs in hand
             with contextlib.closing(self._printed()) as printed:
                 groups = story_groups(ref.story for ref in printed)
-        else:
-            updated_before = None if self._by_date else self._now
-            groups = story_groups(self._store.prints(self._due, updated_before))
-        if not groups:
-            return {}
-        wanted = {i for group in groups for i in group}
-        with contextlib.closing(self._printed()) as printed:
-            found = {i: ref for i, ref in enumerate(printed) if i in wanted}
-        return stories_of([[found[i] for i in group] for group in groups])
+            if not groups:
+                return {}
+            wanted = {i for group in groups for i in group}
+            with contextlib.closing(self._printed()) as printed:
+                found = {i: ref for i, ref in enumerate(printed) if i in wanted}
+            return stories_of([[found[i] for i in group] for group in groups])
+        updated_before = None if self._by_date else self._now
+        rowids = array("q")  # each print's row, to read the copies' refs alone after
+        groups = story_groups(_noting_rows(self._store.prints(self._due, updated_before), rowids))
+        at = self._store.refs_at(sorted({rowids[i] for group in groups for i in group}))
+        adjusted = dict(zip(at, self.adjusted(at.values()), strict=True))
+        return stories_of([[adjusted[rowids[i]] for i in group] for group in groups])
 
     def _printed(self) -> Generator[PostRef, None, None]:
         """The posts with a story print, in the site's order."""
@@ -208,6 +212,13 @@ class StoredIndex:
                 if new_id is not None:
                     ref = ref._replace(id=new_id)
             yield ref
+
+
+def _noting_rows(prints: Iterable[tuple[int, str]], rowids: array[int]) -> Iterator[str]:
+    """The prints alone, each one's row noted in ``rowids`` as it passes."""
+    for rowid, text in prints:
+        rowids.append(rowid)
+        yield text
 
 
 def _feed(category: str | None, tag: str | None, query: str | None) -> tuple[str | None, str]:
