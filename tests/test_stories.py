@@ -5,6 +5,7 @@ its copies through incremental builds."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,10 @@ from feedbuilder.config import Config, load_settings, make_config
 from feedbuilder.feeds.plan import plan_feeds
 from feedbuilder.feeds.stories import (
     PEERS,
+    Collapsed,
     collapse,
     deduped_categories,
     find_stories,
-    merge_duplicates,
 )
 from feedbuilder.models import PostRef
 from feedbuilder.normalise.fingerprint import story_print
@@ -42,6 +43,11 @@ def ref(name: str, published: int, story: str, categories: tuple[str, ...] = ("c
 
 def newest_first(refs: list[PostRef]) -> list[PostRef]:
     return sorted(refs, key=lambda r: (-r.published, r.id))
+
+
+def merge_duplicates(refs: Sequence[PostRef], limit: int = 0) -> Collapsed:
+    """The whole decision for one feed of ``refs`` (in its order), every post inside it."""
+    return collapse(refs, limit, find_stories(refs), lambda ref: True)
 
 
 # --- deciding -------------------------------------------------------------------------

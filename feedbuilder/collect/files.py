@@ -104,16 +104,12 @@ class PostFiles(Mapping[str, PostFile]):
 
     def only(self, keep: Callable[[str], bool]) -> PostFiles:
         """The files whose ``rel_path`` ``keep`` accepts."""
-        kept = (self._at(row) for row, path in enumerate(self) if keep(path))
+        kept = (self.at(row) for row, path in enumerate(self) if keep(path))
         return PostFiles(kept, self._prefix, self._root)
 
     def listed(self) -> Iterator[tuple[str, int, int]]:
         """Each file's (rel_path, size, mtime_ns), in path order."""
         return zip(self, self._sizes, self._mtimes, strict=True)
-
-    def at(self, row: int) -> PostFile:
-        """The file at ``row`` of the path order."""
-        return self._at(row)
 
     def _path(self, row: int) -> str:
         return self._encoded(row).decode()
@@ -121,7 +117,8 @@ class PostFiles(Mapping[str, PostFile]):
     def _encoded(self, row: int) -> bytearray:
         return self._paths[self._ends[row - 1] if row else 0 : self._ends[row]]
 
-    def _at(self, row: int) -> PostFile:
+    def at(self, row: int) -> PostFile:
+        """The file at ``row`` of the path order."""
         rel_path = self._path(row)
         return PostFile(
             self._fspaths.get(row) or self._prefix + rel_path,
@@ -147,7 +144,7 @@ class PostFiles(Mapping[str, PostFile]):
         return low
 
     def __getitem__(self, rel_path: str) -> PostFile:
-        return self._at(self._row(rel_path))
+        return self.at(self._row(rel_path))
 
     def __contains__(self, rel_path: object) -> bool:
         if not isinstance(rel_path, str):
@@ -217,7 +214,7 @@ class _InOrder(ValuesView[PostFile]):
 
     def __iter__(self) -> Iterator[PostFile]:
         files = self._mapping
-        return (files._at(row) for row in range(len(files)))
+        return (files.at(row) for row in range(len(files)))
 
 
 class _Stats(Mapping[str, tuple[int, int]]):

@@ -210,11 +210,6 @@ def collapse(
     return Collapsed(kept, tuple(merged))
 
 
-def merge_duplicates(refs: Sequence[PostRef], limit: int = 0) -> Collapsed:
-    """The whole decision for one feed of ``refs`` (in its order), every post inside it."""
-    return collapse(refs, limit, find_stories(refs), lambda ref: True)
-
-
 def deduped_categories(paths: Iterable[tuple[str, ...]]) -> set[str]:
     """The categories whose feeds merge copies: those with a category below them.
 
