@@ -57,14 +57,14 @@ SEND_SECONDS = 30.0  # for each write of the response to make progress
 MAX_CONNECTIONS = 64
 # Archive pages (archives = true) but the newest, which still changes: cacheable for a year.
 ARCHIVE_PAGE = re.compile(
-    r"^feeds/archive/(?P<feed>.+)/(?P<page>[1-9][0-9]*)(?:\.rss\.xml|\.atom\.xml|\.json)$"
+    r"^feeds/archive/(?P<feed>.+)/(?P<page>[0-9a-z][0-9a-z-]*)(?:\.rss\.xml|\.atom\.xml|\.json)$"
 )
 ARCHIVED = "public, max-age=31536000"
 
 
 def cache_control(root: Path, rel_path: str) -> str:
     """``Cache-Control`` for a file: a year for an archive page that is not its feed's newest
-    (the build marks the newest with an empty ``.newest-<n>`` beside it); else ``no-cache``,
+    (the build marks the newest with an empty ``.newest-<name>`` beside it); else ``no-cache``,
     so every poll revalidates with the ETag."""
     page = ARCHIVE_PAGE.match(rel_path)
     if page is None:
