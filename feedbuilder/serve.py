@@ -10,7 +10,7 @@
 - ``Link: <hub>; rel="hub"`` and ``rel="self"`` on feeds when a WebSub hub is configured;
 - gzip when the request's ``Accept-Encoding`` allows it;
 - ``Cache-Control: no-cache`` (revalidate every time), but for archive pages other than each
-  feed's newest: a year (``archives = true``; they change only when an old post is deleted);
+  feed's newest: a year (``archives = true``; they change only when a post of theirs does);
 - bad paths answered 400/404/414, headers due within ``HEADER_SECONDS``, at most
   ``max_connections`` served at once (the rest get 503), so no client holds a thread for ever.
 

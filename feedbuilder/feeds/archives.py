@@ -8,20 +8,24 @@ chunks: walking a feed's posts oldest first, a post whose id hashes below a thre
 *cut candidate*, and a candidate ends its page when the page holds at least :func:`page_limits`'
 minimum and the previous candidate is at least that many posts back; a page that reaches the
 maximum ends there whatever its posts. The threshold (:func:`cut_threshold`) makes pages hold
-``archive_page_size`` posts on average. Whether a post ends its page thus depends only on it and
-on its neighbours back to the candidate before it, not on how many posts came before:
+``archive_page_size`` posts on average. The minimum counts from the previous candidate, not
+only from the page's start, so whether a candidate cuts depends on it and on the candidate
+before it alone (counted from the page's start, a merged page would let a candidate near the
+old start cut, and every cut after it could shift). So:
 
 - a new post changes only the newest page (or starts one, and the page before it gains its
   ``next-archive``), as nothing after a cut moves it;
 - deleting or editing an old post rewrites only its page; deleting (or adding) a candidate, or
-  a post between two candidates the minimum apart, moves at most two cuts, so at most the
-  pages around them and the neighbour whose link changed. Only a stretch without a candidate
-  longer than the maximum is cut by count, so a deletion there moves the cuts after it until
-  the next candidate (rare: the minimum and maximum, a quarter and four times the size, keep
-  this below 1% of pages while leaving pages from a quarter to four times the size);
+  a post between two candidates the minimum apart, moves at most two cuts: at most three
+  pages change, the neighbour whose link changed among them;
+- only a run without a cut longer than the maximum is cut by count, where a deletion moves
+  the cuts after it to the end of the run. The limits trade even pages for such runs: with a
+  quarter and four times the size, 0.6% of pages (2.3% of posts) are cut by count, and pages
+  hold 98 posts on average for a size of 100; a larger minimum or a smaller maximum makes
+  pages more even and more of them cut by count;
 - a page is named after the post that ends the page before it (its date and a hash of its
   id; "first" for the oldest page), so a deletion that merges two pages renames none of the
-  pages after them.
+  pages after them, and one that does not end its page renames none.
 
 Each page links ``current`` (the subscription document), ``prev-archive`` (the page before
 it, if any) and ``next-archive`` (the page after it, only once that page exists); the
