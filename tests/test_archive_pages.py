@@ -164,3 +164,4 @@ def test_page_names_are_unique_within_a_feed() -> None:
     assert names == [FIRST_PAGE, day, *(f"{day}-{n}" for n in range(2, 12))]
     assert [name for name, _ in paginate(refs, 1, dict(same))] == names  # deterministic
     assert PostHash.of("post-1") == PostHash.of("post-1") != PostHash.of("post-2")
+    assert PostHash.of("\ud800") != PostHash.of("\ud801")  # not valid Unicode, still hashed

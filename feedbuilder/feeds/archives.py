@@ -147,7 +147,8 @@ class PostHash:
 
     @classmethod
     def of(cls, post_id: str) -> PostHash:
-        digest = hashlib.blake2b(post_id.encode(), digest_size=14).digest()
+        """A post's hashes (any id hashes, even one that is not valid Unicode)."""
+        digest = hashlib.blake2b(post_id.encode("utf-8", "surrogatepass"), digest_size=14).digest()
         return cls(int.from_bytes(digest[:8], "big"), digest[8:].hex())
 
 
