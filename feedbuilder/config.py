@@ -105,8 +105,8 @@ class Config:
     exclude_from_all: ExcludeFromAll = field(default_factory=ExcludeFromAll)
     max_feed_bytes: int = 5 * 1024 * 1024  # a feed file over this: `--fail-on oversize`
     # Full-history archives, RFC 5005 (issue 14.1):
-    archives: bool = False  # every feed's whole history as feeds/archive/<key>/<n>.* pages
-    archive_page_size: int = 100  # posts per archive page (page 1: the oldest)
+    archives: bool = False  # every feed's whole history as feeds/archive/<key>/<page>.* pages
+    archive_page_size: int = 100  # posts per archive page, on average (a quarter to 4x)
     # One story once (issue 14.3):
     dedupe: bool = True  # copies of one story appear once in the all-posts and parent feeds
 

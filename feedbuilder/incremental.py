@@ -118,7 +118,8 @@ def _spec_data(spec: FeedSpec) -> list[Any]:
         None if category is None else [category.name, category.slug, category.parents],
     ]
     if spec.archive is not None:  # archives = true: its links (issue 14.1)
-        data.append([spec.archive.feed_key, spec.archive.page, spec.archive.newest])
+        links = spec.archive
+        data.append([links.feed_key, links.page, links.previous, links.following])
     return data
 
 

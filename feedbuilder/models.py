@@ -331,25 +331,24 @@ class Category:
 class ArchiveLinks:
     """Where a feed document sits in its feed's RFC 5005 archive chain (``archives = true``).
 
-    ``page`` 0 is the subscription document (the feed itself); archive pages are numbered
-    from 1, the oldest. ``newest`` is the newest page's number; 0: the feed has no archive
-    pages, its subscription document holds its whole history (``fh:complete``).
+    ``page`` "" is the subscription document (the feed itself); an archive page is named
+    after the post that ends the page before it ("first": none), so its name stays while its
+    start does (see :mod:`.feeds.archives`).
+    ``previous`` is the page ``prev-archive`` points at: from the subscription document the
+    newest page ("": none, its subscription document holds its whole history, ``fh:complete``),
+    from a page the next older one; ``following`` is the page ``next-archive`` points at, the
+    next newer one ("": none, this is the newest page).
     """
 
     feed_key: str  # the subscription feed's key: "all", "category/<slug>", ...
-    page: int
-    newest: int
+    page: str = ""
+    previous: str = ""
+    following: str = ""
 
     @property
-    def previous(self) -> int:
-        """The page ``prev-archive`` points at (0: none): the newest page from the
-        subscription document, the next older page from a page."""
-        return self.newest if self.page == 0 else self.page - 1
-
-    @property
-    def following(self) -> int:
-        """The page ``next-archive`` points at (0: none, this is the newest page)."""
-        return self.page + 1 if 0 < self.page < self.newest else 0
+    def complete(self) -> bool:
+        """Whether this is a subscription document holding its feed's whole history."""
+        return not self.page and not self.previous
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@
 - ``Link: <hub>; rel="hub"`` and ``rel="self"`` on feeds when a WebSub hub is configured;
 - gzip when the request's ``Accept-Encoding`` allows it;
 - ``Cache-Control: no-cache`` (revalidate every time), but for archive pages other than each
-  feed's newest: a year (``archives = true``; they change only when an old post is deleted);
+  feed's newest: a year (``archives = true``; they change only when a post of theirs does);
 - bad paths answered 400/404/414, headers due within ``HEADER_SECONDS``, at most
   ``max_connections`` served at once (the rest get 503), so no client holds a thread for ever.
 
@@ -57,14 +57,14 @@ SEND_SECONDS = 30.0  # for each write of the response to make progress
 MAX_CONNECTIONS = 64
 # Archive pages (archives = true) but the newest, which still changes: cacheable for a year.
 ARCHIVE_PAGE = re.compile(
-    r"^feeds/archive/(?P<feed>.+)/(?P<page>[1-9][0-9]*)(?:\.rss\.xml|\.atom\.xml|\.json)$"
+    r"^feeds/archive/(?P<feed>.+)/(?P<page>[0-9a-z][0-9a-z-]*)(?:\.rss\.xml|\.atom\.xml|\.json)$"
 )
 ARCHIVED = "public, max-age=31536000"
 
 
 def cache_control(root: Path, rel_path: str) -> str:
     """``Cache-Control`` for a file: a year for an archive page that is not its feed's newest
-    (the build marks the newest with an empty ``.newest-<n>`` beside it); else ``no-cache``,
+    (the build marks the newest with an empty ``.newest-<name>`` beside it); else ``no-cache``,
     so every poll revalidates with the ETag."""
     page = ARCHIVE_PAGE.match(rel_path)
     if page is None:

@@ -100,7 +100,12 @@ CONFIGS = st.builds(
     refresh_minutes=st.sampled_from([0, 30]),
 )
 ARCHIVES = st.sampled_from(
-    [None, ArchiveLinks("all", 0, 0), ArchiveLinks("all", 0, 3), ArchiveLinks("all", 2, 3)]
+    [
+        None,
+        ArchiveLinks("all"),
+        ArchiveLinks("all", previous="20240301-5f0c2a9d81be"),
+        ArchiveLinks("all", "20240201-0a1b2c3d4e5f", "first", "20240301-5f0c2a9d81be"),
+    ]
 )
 
 

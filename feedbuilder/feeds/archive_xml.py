@@ -27,9 +27,9 @@ def add_archive_links(
     added: list[etree._Element] = []
     if links.page:
         added.append(etree.Element(f"{{{FH_NS}}}archive"))
-    elif not links.newest:
+    elif links.complete:
         added.append(etree.Element(f"{{{FH_NS}}}complete"))
-    rels = [("current", 0)] if links.page else []
+    rels = [("current", "")] if links.page else []
     if links.previous:
         rels.append(("prev-archive", links.previous))
     if links.following:
@@ -47,7 +47,7 @@ def add_archive_links(
         if links.page:  # the feed's id, not the page's
             feed_id = parent.find(f"{{{ATOM_NS}}}id")
             assert feed_id is not None, "feedgen always writes an id"
-            feed_id.text = config.feeds_url + linked_path(links, 0, fmt)
+            feed_id.text = config.feeds_url + linked_path(links, "", fmt)
     index = parent.index(first) if first is not None else len(parent)
     for offset, element in enumerate(added):
         parent.insert(index + offset, element)

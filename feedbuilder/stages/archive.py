@@ -117,9 +117,9 @@ def write_archives(
                     pages_left[post_id] -= 1
                     if not pages_left[post_id]:
                         held.pop(_plain(post_id), None)
-    newest = {spec.archive.feed_key: spec.archive.newest for spec in archives.pages if spec.archive}
-    for feed_key, page in newest.items():
-        output.write(newest_marker(feed_key, page), b"")
+    for spec in archives.pages:
+        if spec.archive is not None and not spec.archive.following:  # its feed's newest
+            output.write(newest_marker(spec.archive.feed_key, spec.archive.page), b"")
     return done
 
 
