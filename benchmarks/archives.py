@@ -6,7 +6,7 @@ machine's drifting load falls on both alike: ``--repeat`` cold ``--no-cache`` bu
 archives and with ``archives = true`` (medians, and their ratio); then, with archives and the
 cache, a cold build, 1% new posts dated after every post (the generator's own posts, given
 later dates: a feed grows at its new end), and a rebuild whose rewritten files are checked to
-be the subscription feeds and the pages from each feed's last newest page on. Every feed's
+be the subscription feeds, each feed's last newest page and new pages. Every feed's
 JSON chain is walked from its subscription feed (every post once; ``--parse`` also parses
 every RSS and Atom page with feedparser). Exits 1 if a check failed.
 
@@ -35,7 +35,18 @@ from corpora import corpus, default_cache_dir, link_tree
 from generate_corpus import DATE_END, add_posts
 from run import CONFIG, output_state
 
-PAGE = re.compile(r"^feeds/archive/(?P<feed>.+)/(?P<page>\d+)\.(?:rss\.xml|atom\.xml|json)$")
+from feedbuilder.feeds.archives import page_limits
+
+NAME = r"(?P<page>[0-9a-z][0-9a-z-]*)"  # an archive page's name: "first", "20240103-5f0c2a9d81be"
+PAGE = re.compile(rf"^feeds/archive/(?P<feed>.+)/{NAME}\.(?:rss\.xml|atom\.xml|json)$")
+MARKER = re.compile(rf"^feeds/archive/(?P<feed>.+)/\.newest-{NAME}$")
+# the site's own records of a build: a new post changes each of them
+REWRITTEN_EACH_BUILD = {
+    "index.html",
+    "health.json",
+    ".feedbuilder-manifest.json",
+    ".feedbuilder-state.json",
+}
 DATE_LINE = re.compile(r"^date: .*$", re.MULTILINE)
 
 
@@ -60,14 +71,9 @@ def add_new_posts(posts: Path, fraction: float) -> int:
     return len(written)
 
 
-def newest_pages(state: dict[str, int]) -> dict[str, int]:
-    """Each feed's newest archive page number."""
-    newest: dict[str, int] = {}
-    for path in state:
-        if match := PAGE.match(path):
-            feed = match["feed"]
-            newest[feed] = max(newest.get(feed, 0), int(match["page"]))
-    return newest
+def newest_pages(state: dict[str, int]) -> dict[str, str]:
+    """Each feed's newest archive page's name, from the marker the build leaves beside it."""
+    return {m["feed"]: m["page"] for path in state if (m := MARKER.match(path))}
 
 
 def check_rewrites(before: dict[str, int], after: dict[str, int]) -> tuple[int, list[str]]:
@@ -77,11 +83,9 @@ def check_rewrites(before: dict[str, int], after: dict[str, int]) -> tuple[int, 
     wrong = []
     for path in changed:
         if match := PAGE.match(path):
-            if int(match["page"]) < last.get(match["feed"], 1):
+            if path in before and match["page"] != last.get(match["feed"]):
                 wrong.append(path)
-        elif not (
-            path.startswith("feeds/") or path in ("index.html", ".feedbuilder-manifest.json")
-        ):
+        elif not (path.startswith("feeds/") or path in REWRITTEN_EACH_BUILD):
             wrong.append(path)
     return len(changed), sorted(wrong)
 
@@ -105,7 +109,8 @@ def walk_chains(output: Path, feeds_url: str, page_size: int) -> tuple[int, list
         name = str(subscription.relative_to(output))
         if len(seen) != len(set(seen)):
             problems.append(f"{name}: a post in two pages")
-        if sizes and (not first <= set(seen) or any(s != page_size for s in sizes[1:])):
+        least, most = page_limits(page_size)
+        if sizes and (not first <= set(seen) or any(not least <= s <= most for s in sizes[1:])):
             problems.append(f"{name}: pages do not hold the feed")
     return pages, problems
 
