@@ -27,6 +27,7 @@ from .hexotags import TagContext, render_hexo
 from .markup import render_markdown
 from .nesting import MAX_NESTING, flatten, too_deep
 from .sanitised import collapse_blank_lines, plain_text, prose_text
+from .selectors import Test, any_of, simple_test
 from .text import clean_text, strip_xml_illegal, truncate
 from .thumbnails import make_thumbnail
 from .urls import BadURL, absolute_http_url, proxy_image_url
@@ -225,19 +226,51 @@ def _selector_tokens(selector: str) -> tuple[str, ...]:
 def _remove_junk(soup: BeautifulSoup, lowered: str, selectors: Iterable[str]) -> None:
     """Drop what the junk selectors match; a selector whose literals are absent from the
     (lower-cased) HTML is not run."""
-    applicable = [
+    applicable = tuple(
         s for s in _split_selector_list(selectors) if all(t in lowered for t in _selector_tokens(s))
-    ]
-    if applicable:
-        for tag in _compiled(", ".join(applicable)).select(soup):  # one pass for them all
+    )
+    if not applicable:
+        return
+    simple, other = _junk_tests(applicable)
+    if other is not None:
+        for tag in other.select(soup):  # one pass for them all
             if not tag.decomposed:  # a nested match may have gone with its ancestor
                 tag.decompose()
+    if simple is not None:
+        for tag in _matching(soup, simple):
+            tag.decompose()
 
 
 @lru_cache(maxsize=64)
-def _compiled(selector: str) -> soupsieve.SoupSieve:
-    """Compile once: ``soup.select`` compiles on every call, a tenth of the cleaning time."""
-    return soupsieve.compile(selector)
+def _junk_tests(selectors: tuple[str, ...]) -> tuple[Test | None, soupsieve.SoupSieve | None]:
+    """The simple selectors as one test on a tag (:mod:`.selectors`), the others compiled
+    once by soupsieve (``soup.select`` compiles on every call, a tenth of the cleaning time;
+    a process's first compile, half a second, only when a selector needs it)."""
+    simple = {s: simple_test(s) for s in selectors}
+    tests = [test for test in simple.values() if test is not None]
+    others = [s for s, test in simple.items() if test is None]
+    if not others:
+        return any_of(tests), None
+    return (any_of(tests) if tests else None), soupsieve.compile(", ".join(others))
+
+
+def _matching(soup: BeautifulSoup, test: Test) -> list[Tag]:
+    """The tags ``test`` matches, outermost only, in document order; as soupsieve does, a
+    ``<template>`` is tested but not entered (lxml gives every tag a lower-case name)."""
+    found: list[Tag] = []
+    stack: list[Iterator[PageElement]] = [iter(soup.contents)]
+    while stack:
+        for child in stack[-1]:
+            if not isinstance(child, Tag):
+                continue
+            if test(child):
+                found.append(child)
+            elif child.contents and child.name != "template":
+                stack.append(iter(child.contents))
+                break
+        else:
+            stack.pop()
+    return found
 
 
 def _fix_urls(soup: BeautifulSoup, base: str, image_proxy: str) -> Thumbnail | None:
