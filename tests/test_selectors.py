@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedbuilder.config import DEFAULT_JUNK_SELECTORS
-from feedbuilder.normalise.content import parse_html
+from feedbuilder.models import PostBody
+from feedbuilder.normalise.content import clean_body, parse_html
 from feedbuilder.normalise.selectors import simple_test
 
 # Words and names close to each other, in both cases, with the whitespace that is and is
@@ -144,3 +145,47 @@ def test_other_selectors_are_left_to_soupsieve() -> None:
         "",
     ]:
         assert simple_test(selector) is None, selector
+
+
+@st.composite
+def bodies(draw: st.DrawFn) -> str:
+    """Bodies with junk and images at any depth, now and then in an unclosed ``<template>``
+    (soupsieve does not look inside one), or a ``<listing>``."""
+    parts = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(
+            st.sampled_from(["junk", "img", "text", "open", "close", "template", "listing"])
+        )
+        word = draw(st.sampled_from(["qrcode", "appendQr_wrap", "x", "QRCODE"]))
+        if kind == "junk":
+            parts.append(f'<div class="{word}"><img src="/{word}.png">promo</div>')
+        elif kind == "img":
+            parts.append(f'<img id="{word}" src="/{word}-{len(parts)}.jpg">')
+        elif kind == "text":
+            parts.append(f"<p>text {len(parts)}</p>")
+        elif kind == "open":
+            parts.append(f'<section class="{word} other">')
+        elif kind == "close":
+            parts.append("</section>")
+        elif kind == "template":
+            parts.append("<template>")
+        else:
+            parts.append(f'<listing class="{word}">\ncode {len(parts)}</listing>')
+    return "".join(parts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    bodies(), st.lists(st.sampled_from([*DEFAULT_JUNK_SELECTORS, "#x", "img#qrcode"]), min_size=1)
+)
+def test_a_body_cleans_as_if_soupsieve_matched_the_simple_selectors(
+    body: str, selectors: list[str]
+) -> None:
+    """``:is(s)`` is ``s`` to soupsieve, and not one of the simple forms."""
+    through_soupsieve = [f":is({s})" for s in selectors]
+    assert all(simple_test(s) is None for s in through_soupsieve)
+    assert clean(body, selectors) == clean(body, through_soupsieve)
+
+
+def clean(body: str, selectors: list[str]) -> PostBody:
+    return clean_body(body, "html", "https://example.com/post/", selectors, 200)

@@ -13,7 +13,7 @@ import contextlib
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -199,8 +199,9 @@ _SELECTOR_TOKEN = re.compile(
 )
 
 
-def _split_selector_list(selectors: Iterable[str]) -> list[str]:
-    """``"a, b"`` → ``["a", "b"]``, leaving commas inside brackets and parentheses alone."""
+@lru_cache(maxsize=16)
+def _selector_list(selectors: tuple[str, ...]) -> tuple[str, ...]:
+    """``("a, b",)`` → ``("a", "b")``, leaving commas inside brackets and parentheses alone."""
     parts: list[str] = []
     for selector in selectors:
         depth, start = 0, 0
@@ -213,7 +214,7 @@ def _split_selector_list(selectors: Iterable[str]) -> list[str]:
                 parts.append(selector[start:i].strip())
                 start = i + 1
         parts.append(selector[start:].strip())
-    return [p for p in parts if p]
+    return tuple(p for p in parts if p)
 
 
 @lru_cache(maxsize=256)
@@ -227,22 +228,23 @@ def _selector_tokens(selector: str) -> tuple[str, ...]:
     return tuple((m.group(1) or m.group(3)).lower() for m in _SELECTOR_TOKEN.finditer(selector))
 
 
-def _remove_junk(soup: BeautifulSoup, lowered: str, selectors: Iterable[str]) -> None:
-    """Drop what the junk selectors match; a selector whose literals are absent from the
-    (lower-cased) HTML is not run."""
+def _remove_junk(soup: BeautifulSoup, lowered: str, selectors: Iterable[str]) -> Test | None:
+    """Drop what the junk selectors left to soupsieve match; return the test of the simple
+    ones (:mod:`.selectors`), which :class:`_Tidying` applies. A selector whose literals are
+    absent from the (lower-cased) HTML is not run."""
     applicable = tuple(
-        s for s in _split_selector_list(selectors) if all(t in lowered for t in _selector_tokens(s))
+        s
+        for s in _selector_list(tuple(selectors))
+        if all(t in lowered for t in _selector_tokens(s))
     )
     if not applicable:
-        return
+        return None
     simple, other = _junk_tests(applicable)
     if other is not None:
         for tag in other.select(soup):  # one pass for them all
             if not tag.decomposed:  # a nested match may have gone with its ancestor
                 tag.decompose()
-    if simple is not None:
-        for tag in _matching(soup, simple):
-            tag.decompose()
+    return simple
 
 
 @lru_cache(maxsize=64)
@@ -258,32 +260,35 @@ def _junk_tests(selectors: tuple[str, ...]) -> tuple[Test | None, soupsieve.Soup
     return (any_of(tests) if tests else None), soupsieve.compile(", ".join(others))
 
 
-def _matching(soup: BeautifulSoup, test: Test) -> list[Tag]:
-    """The tags ``test`` matches, outermost only, in document order; as soupsieve does, a
-    ``<template>`` is tested but not entered (lxml gives every tag a lower-case name)."""
-    found: list[Tag] = []
-    stack: list[Iterator[PageElement]] = [iter(soup.contents)]
-    while stack:
-        for child in stack[-1]:
-            if not isinstance(child, Tag):
-                continue
-            if test(child):
-                found.append(child)
-            elif child.contents and child.name != "template":
-                stack.append(iter(child.contents))
-                break
-        else:
-            stack.pop()
-    return found
+Visit = Callable[[Tag, bool], bool]
+"""What :func:`inner_html` calls with each tag before writing it (and whether the tag is
+inside a ``<template>``): it may change the tag, or leave it out (``False``)."""
 
 
-def _fix_urls(soup: BeautifulSoup, base: str, image_proxy: str) -> Thumbnail | None:
-    """Make every link and image absolute, promote lazy-loaded images, send images through
-    the image proxy; return the first image (as the body has it, not proxied)."""
-    first_image: Thumbnail | None = None
-    # One pass over the tree for all of them (find_all's filter machinery is 5x slower).
-    tags = [t for t in soup.descendants if isinstance(t, Tag) and t.name in URL_ATTRS]
-    for tag in tags:
+class _Tidying:
+    """What the walk writing the tree does to each tag first, in document order: leave out
+    the junk the simple selectors match (as soupsieve does, not inside a ``<template>``),
+    make ``<listing>`` a ``<pre>``, and fix the tag's URLs (:meth:`fix_urls`)."""
+
+    def __init__(self, junk: Test | None, base: str, image_proxy: str) -> None:
+        self.junk = junk
+        self.base = base
+        self.image_proxy = image_proxy
+        self.first_image: Thumbnail | None = None
+
+    def __call__(self, tag: Tag, in_template: bool) -> bool:
+        if self.junk is not None and not in_template and self.junk(tag):
+            return False
+        if tag.name == "listing":  # <pre> by another name, which the sanitiser does not know
+            tag.name = "pre"
+            tag.attrs = {}
+        elif tag.name in URL_ATTRS:
+            self.fix_urls(tag)
+        return True
+
+    def fix_urls(self, tag: Tag) -> None:
+        """Make the tag's link or image absolute, promote a lazy-loaded image, send images
+        through the image proxy; note the first image (as the body has it, not proxied)."""
         if tag.name == "img":
             # Lazy loaders keep a placeholder in src and the real image in a data- attribute.
             for attr in LAZY_SRC_ATTRS:
@@ -298,17 +303,16 @@ def _fix_urls(soup: BeautifulSoup, base: str, image_proxy: str) -> Thumbnail | N
             if value.lower().startswith("mailto:"):
                 continue  # in-page "#anchors" too are resolved: a reader has no such page
             try:
-                tag[attr] = absolute_http_url(value, base)
+                tag[attr] = absolute_http_url(value, self.base)
             except BadURL:
                 del tag[attr]
         if tag.name == "img" and tag.get("src"):
             src = str(tag["src"])
-            if first_image is None:
+            if self.first_image is None:
                 with contextlib.suppress(BadURL):
-                    first_image = make_thumbnail(src, base)
-            if image_proxy:
-                tag["src"] = proxy_image_url(src, image_proxy)
-    return first_image
+                    self.first_image = make_thumbnail(src, self.base)
+            if self.image_proxy:
+                tag["src"] = proxy_image_url(src, self.image_proxy)
 
 
 _VOID = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS or ())  # no end tag
@@ -326,9 +330,10 @@ def _parser_keeps_leading_newline() -> bool:
 _KEEPS_LEADING_NEWLINE = _parser_keeps_leading_newline()
 
 
-def inner_html(tag: Tag) -> str:
+def inner_html(tag: Tag, visit: Visit | None = None) -> str:
     """``tag``'s contents as HTML, for :func:`sanitize` to parse again: five times faster
-    than BeautifulSoup's own ``decode_contents`` and the same once sanitised.
+    than BeautifulSoup's own ``decode_contents`` and the same once sanitised; each tag
+    first through ``visit``, if given.
 
     Attributes come out sorted, as BeautifulSoup writes them. Comments, doctypes and
     processing instructions are left out: the sanitiser would drop them anyway, and so are
@@ -338,14 +343,20 @@ def inner_html(tag: Tag) -> str:
     scraped bodies nest thousands of levels deep.
     """
     out: list[str] = []
-    stack: list[tuple[str | None, Iterator[PageElement]]] = [(None, iter(tag.contents))]
+    # Each open tag's name (None: not written), what is left of it, whether in a <template>.
+    stack: list[tuple[str | None, Iterator[PageElement], bool]] = [
+        (None, iter(tag.contents), False)
+    ]
     while stack:
-        name, children = stack[-1]
+        name, children, in_template = stack[-1]
         for child in children:
             if isinstance(child, Tag):
+                if visit is not None and not visit(child, in_template):
+                    continue
                 child_name = child.name
+                inside = in_template or child_name == "template"
                 if child_name in _DOCUMENT_TAGS:
-                    stack.append((None, iter(child.contents)))
+                    stack.append((None, iter(child.contents), inside))
                     break
                 out.append("<" + child_name)
                 for attr, value in sorted(child.attrs.items()):
@@ -355,7 +366,7 @@ def inner_html(tag: Tag) -> str:
                     inner = iter(child.contents)
                     if child_name == "pre":
                         _leading_text(child, inner, out)
-                    stack.append((child_name, inner))
+                    stack.append((child_name, inner, inside))
                     break
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 out.append(escape(child, quote=False))
@@ -453,13 +464,6 @@ class _ReusedParserBuilder(LXMLTreeBuilder):
 _builders = threading.local()  # one builder (and lxml parser) per thread
 
 
-def _listing_as_pre(soup: BeautifulSoup) -> None:
-    """``<listing>`` is ``<pre>`` by another name, which the sanitiser does not know."""
-    for tag in soup.find_all("listing"):
-        tag.name = "pre"
-        tag.attrs = {}
-
-
 def clean_body(
     body: str,
     body_format: str,
@@ -489,12 +493,9 @@ def clean_body(
         more = None
     html = remove_junk_blocks(html)
     soup = parse_html(html, problems)
-    lowered = html.lower()
-    _remove_junk(soup, lowered, junk_selectors)
-    if "<listing" in lowered:
-        _listing_as_pre(soup)
-    first_image = _fix_urls(soup, base_url, image_proxy)
-    content = sanitize(inner_html(soup), referrer_policy)
+    tidying = _Tidying(_remove_junk(soup, html.lower(), junk_selectors), base_url, image_proxy)
+    content = sanitize(inner_html(soup, tidying), referrer_policy)
+    first_image = tidying.first_image
     before_more = None
     if more is not None:
         before_more, found, after = content.partition(_MORE)
