@@ -23,7 +23,7 @@ import soupsieve
 from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.builder import HTMLTreeBuilder
 from bs4.builder._lxml import LXMLTreeBuilder
-from bs4.element import NavigableString, PageElement, PreformattedString
+from bs4.element import AttributeDict, NavigableString, PageElement, PreformattedString
 from lxml import etree
 
 from ..models import PostBody, Thumbnail
@@ -437,7 +437,11 @@ def parse_html(html: str, problems: list[str]) -> BeautifulSoup:
     builder = getattr(_builders, "builder", None) or _ReusedParserBuilder(
         # Classes stay one string (soupsieve splits them itself): splitting every tag's
         # attributes into lists was a fifth of the parse.
-        multi_valued_attributes=None
+        multi_valued_attributes=None,
+        # A plain dict: bs4's lxml builder stores attributes through one that turns values
+        # that are not strings into strings, in Python, twice per attribute; lxml gives
+        # strings, and so does everything here that sets one.
+        attribute_dict_class=AttributeDict,
     )
     _builders.builder = None  # taken: a parse that fails does not hand it on
     soup = BeautifulSoup(html, builder=builder)
