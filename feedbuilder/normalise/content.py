@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from html import escape
+from typing import Any
 
 import nh3
 import soupsieve
 from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.builder import HTMLTreeBuilder
-from bs4.element import NavigableString, PageElement, PreformattedString
+from bs4.builder._lxml import LXMLTreeBuilder
+from bs4.element import AttributeDict, NavigableString, PageElement, PreformattedString
+from lxml import etree
 
 from ..models import PostBody, Thumbnail
 from .hexotags import TagContext, render_hexo
 from .markup import render_markdown
 from .nesting import MAX_NESTING, flatten, too_deep
 from .sanitised import collapse_blank_lines, plain_text, prose_text
+from .selectors import Test, any_of, simple_test
 from .text import clean_text, strip_xml_illegal, truncate
 from .thumbnails import make_thumbnail
 from .urls import BadURL, absolute_http_url, proxy_image_url
@@ -194,8 +199,9 @@ _SELECTOR_TOKEN = re.compile(
 )
 
 
-def _split_selector_list(selectors: Iterable[str]) -> list[str]:
-    """``"a, b"`` → ``["a", "b"]``, leaving commas inside brackets and parentheses alone."""
+@lru_cache(maxsize=16)
+def _selector_list(selectors: tuple[str, ...]) -> tuple[str, ...]:
+    """``("a, b",)`` → ``("a", "b")``, leaving commas inside brackets and parentheses alone."""
     parts: list[str] = []
     for selector in selectors:
         depth, start = 0, 0
@@ -208,7 +214,7 @@ def _split_selector_list(selectors: Iterable[str]) -> list[str]:
                 parts.append(selector[start:i].strip())
                 start = i + 1
         parts.append(selector[start:].strip())
-    return [p for p in parts if p]
+    return tuple(p for p in parts if p)
 
 
 @lru_cache(maxsize=256)
@@ -222,31 +228,67 @@ def _selector_tokens(selector: str) -> tuple[str, ...]:
     return tuple((m.group(1) or m.group(3)).lower() for m in _SELECTOR_TOKEN.finditer(selector))
 
 
-def _remove_junk(soup: BeautifulSoup, lowered: str, selectors: Iterable[str]) -> None:
-    """Drop what the junk selectors match; a selector whose literals are absent from the
-    (lower-cased) HTML is not run."""
-    applicable = [
-        s for s in _split_selector_list(selectors) if all(t in lowered for t in _selector_tokens(s))
-    ]
-    if applicable:
-        for tag in _compiled(", ".join(applicable)).select(soup):  # one pass for them all
+def _remove_junk(soup: BeautifulSoup, lowered: str, selectors: Iterable[str]) -> Test | None:
+    """Drop what the junk selectors left to soupsieve match; return the test of the simple
+    ones (:mod:`.selectors`), which :class:`_Tidying` applies. A selector whose literals are
+    absent from the (lower-cased) HTML is not run."""
+    applicable = tuple(
+        s
+        for s in _selector_list(tuple(selectors))
+        if all(t in lowered for t in _selector_tokens(s))
+    )
+    if not applicable:
+        return None
+    simple, other = _junk_tests(applicable)
+    if other is not None:
+        for tag in other.select(soup):  # one pass for them all
             if not tag.decomposed:  # a nested match may have gone with its ancestor
                 tag.decompose()
+    return simple
 
 
 @lru_cache(maxsize=64)
-def _compiled(selector: str) -> soupsieve.SoupSieve:
-    """Compile once: ``soup.select`` compiles on every call, a tenth of the cleaning time."""
-    return soupsieve.compile(selector)
+def _junk_tests(selectors: tuple[str, ...]) -> tuple[Test | None, soupsieve.SoupSieve | None]:
+    """The simple selectors as one test on a tag (:mod:`.selectors`), the others compiled
+    once by soupsieve (``soup.select`` compiles on every call, a tenth of the cleaning time;
+    a process's first compile, half a second, only when a selector needs it)."""
+    simple = {s: simple_test(s) for s in selectors}
+    tests = [test for test in simple.values() if test is not None]
+    others = [s for s, test in simple.items() if test is None]
+    if not others:
+        return any_of(tests), None
+    return (any_of(tests) if tests else None), soupsieve.compile(", ".join(others))
 
 
-def _fix_urls(soup: BeautifulSoup, base: str, image_proxy: str) -> Thumbnail | None:
-    """Make every link and image absolute, promote lazy-loaded images, send images through
-    the image proxy; return the first image (as the body has it, not proxied)."""
-    first_image: Thumbnail | None = None
-    # One pass over the tree for all of them (find_all's filter machinery is 5x slower).
-    tags = [t for t in soup.descendants if isinstance(t, Tag) and t.name in URL_ATTRS]
-    for tag in tags:
+Visit = Callable[[Tag, bool], bool]
+"""What :func:`inner_html` calls with each tag before writing it (and whether the tag is
+inside a ``<template>``): it may change the tag, or leave it out (``False``)."""
+
+
+class _Tidying:
+    """What the walk writing the tree does to each tag first, in document order: leave out
+    the junk the simple selectors match (as soupsieve does, not inside a ``<template>``),
+    make ``<listing>`` a ``<pre>``, and fix the tag's URLs (:meth:`fix_urls`)."""
+
+    def __init__(self, junk: Test | None, base: str, image_proxy: str) -> None:
+        self.junk = junk
+        self.base = base
+        self.image_proxy = image_proxy
+        self.first_image: Thumbnail | None = None
+
+    def __call__(self, tag: Tag, in_template: bool) -> bool:
+        if self.junk is not None and not in_template and self.junk(tag):
+            return False
+        if tag.name == "listing":  # <pre> by another name, which the sanitiser does not know
+            tag.name = "pre"
+            tag.attrs = {}
+        elif tag.name in URL_ATTRS:
+            self.fix_urls(tag)
+        return True
+
+    def fix_urls(self, tag: Tag) -> None:
+        """Make the tag's link or image absolute, promote a lazy-loaded image, send images
+        through the image proxy; note the first image (as the body has it, not proxied)."""
         if tag.name == "img":
             # Lazy loaders keep a placeholder in src and the real image in a data- attribute.
             for attr in LAZY_SRC_ATTRS:
@@ -261,17 +303,16 @@ def _fix_urls(soup: BeautifulSoup, base: str, image_proxy: str) -> Thumbnail | N
             if value.lower().startswith("mailto:"):
                 continue  # in-page "#anchors" too are resolved: a reader has no such page
             try:
-                tag[attr] = absolute_http_url(value, base)
+                tag[attr] = absolute_http_url(value, self.base)
             except BadURL:
                 del tag[attr]
         if tag.name == "img" and tag.get("src"):
             src = str(tag["src"])
-            if first_image is None:
+            if self.first_image is None:
                 with contextlib.suppress(BadURL):
-                    first_image = make_thumbnail(src, base)
-            if image_proxy:
-                tag["src"] = proxy_image_url(src, image_proxy)
-    return first_image
+                    self.first_image = make_thumbnail(src, self.base)
+            if self.image_proxy:
+                tag["src"] = proxy_image_url(src, self.image_proxy)
 
 
 _VOID = frozenset(HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS or ())  # no end tag
@@ -289,9 +330,10 @@ def _parser_keeps_leading_newline() -> bool:
 _KEEPS_LEADING_NEWLINE = _parser_keeps_leading_newline()
 
 
-def inner_html(tag: Tag) -> str:
+def inner_html(tag: Tag, visit: Visit | None = None) -> str:
     """``tag``'s contents as HTML, for :func:`sanitize` to parse again: five times faster
-    than BeautifulSoup's own ``decode_contents`` and the same once sanitised.
+    than BeautifulSoup's own ``decode_contents`` and the same once sanitised; each tag
+    first through ``visit``, if given.
 
     Attributes come out sorted, as BeautifulSoup writes them. Comments, doctypes and
     processing instructions are left out: the sanitiser would drop them anyway, and so are
@@ -301,14 +343,20 @@ def inner_html(tag: Tag) -> str:
     scraped bodies nest thousands of levels deep.
     """
     out: list[str] = []
-    stack: list[tuple[str | None, Iterator[PageElement]]] = [(None, iter(tag.contents))]
+    # Each open tag's name (None: not written), what is left of it, whether in a <template>.
+    stack: list[tuple[str | None, Iterator[PageElement], bool]] = [
+        (None, iter(tag.contents), False)
+    ]
     while stack:
-        name, children = stack[-1]
+        name, children, in_template = stack[-1]
         for child in children:
             if isinstance(child, Tag):
+                if visit is not None and not visit(child, in_template):
+                    continue
                 child_name = child.name
+                inside = in_template or child_name == "template"
                 if child_name in _DOCUMENT_TAGS:
-                    stack.append((None, iter(child.contents)))
+                    stack.append((None, iter(child.contents), inside))
                     break
                 out.append("<" + child_name)
                 for attr, value in sorted(child.attrs.items()):
@@ -318,7 +366,7 @@ def inner_html(tag: Tag) -> str:
                     inner = iter(child.contents)
                     if child_name == "pre":
                         _leading_text(child, inner, out)
-                    stack.append((child_name, inner))
+                    stack.append((child_name, inner, inside))
                     break
             elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
                 out.append(escape(child, quote=False))
@@ -352,22 +400,28 @@ def sanitize(html: str, referrer_policy: str = "") -> str:
     ``<code>`` keeps a ``class="language-x"`` (a code block's language) and no other class;
     with ``referrer_policy``, every image gets it, replacing the body's own.
     """
-    languages = set(_LANGUAGE_CLASS.findall(html)) if "language-" in html else set()
-    cleaned: str = nh3.clean(
-        html,
+    languages = frozenset(_LANGUAGE_CLASS.findall(html)) if "language-" in html else frozenset()
+    cleaned: str = _cleaner(languages, referrer_policy).clean(html)
+    # nh3 leaves an empty class where it removed every name; text never holds "<code".
+    return cleaned.replace('<code class="">', "<code>") if languages else cleaned
+
+
+@lru_cache(maxsize=256)
+def _cleaner(languages: frozenset[str], referrer_policy: str) -> nh3.Cleaner:
+    """The sanitiser for bodies with these code languages, made once: ``nh3.clean`` makes
+    one per call, which was half its time."""
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         clean_content_tags=set(JUNK_TAGS) | {"svg", "math", "title", "textarea", "select"},
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
-        allowed_classes={"code": languages} if languages else None,
+        allowed_classes={"code": set(languages)} if languages else None,
         set_tag_attribute_values={"img": {"referrerpolicy": referrer_policy}}
         if referrer_policy
         else None,
     )
-    # nh3 leaves an empty class where it removed every name; text never holds "<code".
-    return cleaned.replace('<code class="">', "<code>") if languages else cleaned
 
 
 def parse_html(html: str, problems: list[str]) -> BeautifulSoup:
@@ -380,16 +434,38 @@ def parse_html(html: str, problems: list[str]) -> BeautifulSoup:
         )
         flat = flatten(html, MAX_NESTING)
         html = flat if not too_deep(flat) else flatten(html, 0)
-    # Classes stay one string (soupsieve splits them itself): splitting every tag's
-    # attributes into lists was a fifth of the parse.
-    return BeautifulSoup(html, "lxml", multi_valued_attributes=None)
+    builder = getattr(_builders, "builder", None) or _ReusedParserBuilder(
+        # Classes stay one string (soupsieve splits them itself): splitting every tag's
+        # attributes into lists was a fifth of the parse.
+        multi_valued_attributes=None,
+        # A plain dict: bs4's lxml builder stores attributes through one that turns values
+        # that are not strings into strings, in Python, twice per attribute; lxml gives
+        # strings, and so does everything here that sets one.
+        attribute_dict_class=AttributeDict,
+    )
+    _builders.builder = None  # taken: a parse that fails does not hand it on
+    soup = BeautifulSoup(html, builder=builder)
+    _builders.builder = builder
+    return soup
 
 
-def _listing_as_pre(soup: BeautifulSoup) -> None:
-    """``<listing>`` is ``<pre>`` by another name, which the sanitiser does not know."""
-    for tag in soup.find_all("listing"):
-        tag.name = "pre"
-        tag.attrs = {}
+class _ReusedParserBuilder(LXMLTreeBuilder):
+    """bs4's lxml tree builder, keeping its lxml parser from one document to the next
+    (bs4 makes one per document: making it, and lxml's look at the Python target's
+    methods, was a third of the parse)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._parsers: dict[str | None, etree.HTMLParser | etree.XMLParser] = {}
+
+    def parser_for(self, encoding: str | None) -> etree.HTMLParser | etree.XMLParser:
+        parser = self._parsers.get(encoding)
+        if parser is None:
+            parser = self._parsers[encoding] = super().parser_for(encoding)
+        return parser
+
+
+_builders = threading.local()  # one builder (and lxml parser) per thread
 
 
 def clean_body(
@@ -421,12 +497,9 @@ def clean_body(
         more = None
     html = remove_junk_blocks(html)
     soup = parse_html(html, problems)
-    lowered = html.lower()
-    _remove_junk(soup, lowered, junk_selectors)
-    if "<listing" in lowered:
-        _listing_as_pre(soup)
-    first_image = _fix_urls(soup, base_url, image_proxy)
-    content = sanitize(inner_html(soup), referrer_policy)
+    tidying = _Tidying(_remove_junk(soup, html.lower(), junk_selectors), base_url, image_proxy)
+    content = sanitize(inner_html(soup, tidying), referrer_policy)
+    first_image = tidying.first_image
     before_more = None
     if more is not None:
         before_more, found, after = content.partition(_MORE)
