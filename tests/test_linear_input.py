@@ -71,8 +71,10 @@ CASES: dict[str, Case] = {
         lambda n: "tags:\n" + " " * n + "- " + " " * n,
         LARGE,
     ),
-    "frontmatter._SINGLE_QUOTED": (simple_yaml, lambda n: "title: '" + "''" * n + "x", LARGE),
-    "frontmatter._DOUBLE_QUOTED": (simple_yaml, lambda n: 'title: "' + "a" * n, LARGE),
+    "frontmatter: single quotes": (simple_yaml, lambda n: "title: '" + "''" * n + "x", LARGE),
+    "frontmatter: double quotes": (simple_yaml, lambda n: 'title: "' + "a" * n, LARGE),
+    "frontmatter._SIMPLE_FLOW": (simple_yaml, lambda n: "tags: [" + "a, " * (n // 3), LARGE),
+    "frontmatter: flow items": (simple_yaml, lambda n: "tags: [" + "a " * (n // 2) + "]", LARGE),
     "frontmatter._NOT_SIMPLE": (simple_yaml, lambda n: "title: " + "a" * n + "\t", LARGE),
     "frontmatter: the handler's --- boundary": (
         _front_matter,
