@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..models import Thumbnail
-from .urls import BadURL, absolute_http_url
+from .urls import BadURL, absolute_http_url, plain_url_path
 
 THUMBNAIL_KEYS = ("thumbnail", "headimg", "cover", "image", "banner", "featured_image")
 _EXTRA_TYPES = {
@@ -23,7 +23,8 @@ _EXTRA_TYPES = {
 
 def image_mime_type(url: str) -> str | None:
     """The MIME type implied by the URL's extension, when it names an image."""
-    ext = posixpath.splitext(urlsplit(url).path)[1].lower()
+    path = plain_url_path(url)
+    ext = posixpath.splitext(urlsplit(url).path if path is None else path)[1].lower()
     mime = _EXTRA_TYPES.get(ext) or mimetypes.types_map.get(ext)
     return mime if mime and mime.startswith("image/") else None
 
