@@ -121,6 +121,8 @@ CASES: dict[str, Case] = {
         lambda n: "http://a/" + "a.a" * (n // 3) + "%",
         LARGE,
     ),
+    "urls._PLAIN_ROOTED (segments)": (_url, lambda n: "/" + "a.a" * (n // 3) + "%", LARGE),
+    "urls._PLAIN_ROOTED (path)": (_url, lambda n: "/a" + "/" * n + "%", LARGE),
     "urls._BAD_PERCENT": (_url, lambda n: "http://a/" + "%" * n, LARGE),
     "urls._UNUSABLE": (_url, lambda n: "a" * n + "<", LARGE),
     "urls.to_uri (IDN host)": (

@@ -215,7 +215,7 @@ def normalise_meta(
         post_id = clean_text(str(id_value)) if isinstance(id_value, str) else ""
         if id_key is not None and not post_id:
             warn(f"{id_key} must be text; using the link")
-        elif (scheme := unfit_id_scheme(post_id)) is not None:
+        elif post_id and (scheme := unfit_id_scheme(post_id)) is not None:
             warn(f"{id_key}: the scheme {scheme + ':'!r} is not fit for an id; using the link")
             post_id = ""
         summary_key, summary = _first(meta, SUMMARY_KEYS)

@@ -31,6 +31,8 @@ def image_mime_type(url: str) -> str | None:
 
 def _candidate(value: Any) -> str | None:
     """The URL in one front-matter value: a string, a list's first item, a mapping's url/src."""
+    if type(value) is str:  # nearly always: no isinstance checks against ABCs
+        return value.strip() or None
     if isinstance(value, list | tuple):
         value = value[0] if value else None
     if isinstance(value, Mapping):
