@@ -104,9 +104,8 @@ _SIMPLE_ITEM = re.compile(r"( *)- +(.*)")
 _SIMPLE_FLOW = re.compile(r"\[([^\[\]{}:?#'\"]*)\] *")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # What libyaml refuses or reads as a line break (NEL, LS, PS), a BOM, and tabs: let it decide.
-_NOT_SIMPLE = re.compile(
-    r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+# Listed, not complemented: the complement's class took 9 ms to compile, paid by every run.
+_NOT_SIMPLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
 class _NotSimple(Exception):
