@@ -28,6 +28,13 @@ lines = st.one_of(
         st.sampled_from([" ", "", "  "]),
         scalars,
     ),
+    st.builds(
+        lambda k, items, sep, end: f"{k}: [{sep.join(items)}{end}",
+        keys,
+        st.lists(scalars, max_size=4),
+        st.sampled_from([", ", ",", " , ", ",  "]),
+        st.sampled_from(["]", "] ", "],", "]]", "", ",]", "] # c"]),
+    ),
     st.sampled_from(["", "  ", "# comment", "---", "...", "  continued", "- - x", "a: [1, 2]"]),
 )
 
@@ -37,6 +44,8 @@ lines = st.one_of(
 @example("title: 'it''s'\ncategories:\n - 财经\n - 股票\ndate: Wed, 08 Dec 2021 07:57:20 GMT")
 @example("tags:\n  - a\n - b")
 @example("title: a\u2028b")
+@example("categories: [体育, 篮球]\ntags: [ a b ,c,~, null ]\nx: []\ny: [ ]")
+@example("tags: [a, , b]\nx: [a,]\ny: [-a, a-]\nz: [a:b]")
 def test_simple_reader_agrees_with_libyaml(text: str) -> None:
     simple = simple_yaml(text)
     if simple is None:
@@ -61,7 +70,9 @@ def test_simple_reader_steps_aside() -> None:
         "a: &x 1\nb: *x",  # anchors and aliases
         "title: a # comment",
         "a:\n  b: c",  # nesting
-        "tags: [a, b]",  # flow collections
+        "tags: [a, [b]]",  # nested flow collections
+        "tags: {a: b}",
+        "tags: [a,\n  b]",  # a flow list over lines
         "null: x",
         "\n".join(f"k{i}: v" for i in range(500)),  # long: left to libyaml's node budget
     ):

@@ -71,8 +71,10 @@ CASES: dict[str, Case] = {
         lambda n: "tags:\n" + " " * n + "- " + " " * n,
         LARGE,
     ),
-    "frontmatter._SINGLE_QUOTED": (simple_yaml, lambda n: "title: '" + "''" * n + "x", LARGE),
-    "frontmatter._DOUBLE_QUOTED": (simple_yaml, lambda n: 'title: "' + "a" * n, LARGE),
+    "frontmatter: single quotes": (simple_yaml, lambda n: "title: '" + "''" * n + "x", LARGE),
+    "frontmatter: double quotes": (simple_yaml, lambda n: 'title: "' + "a" * n, LARGE),
+    "frontmatter._SIMPLE_FLOW": (simple_yaml, lambda n: "tags: [" + "a, " * (n // 3), LARGE),
+    "frontmatter: flow items": (simple_yaml, lambda n: "tags: [" + "a " * (n // 2) + "]", LARGE),
     "frontmatter._NOT_SIMPLE": (simple_yaml, lambda n: "title: " + "a" * n + "\t", LARGE),
     "frontmatter: the handler's --- boundary": (
         _front_matter,
@@ -119,6 +121,8 @@ CASES: dict[str, Case] = {
         lambda n: "http://a/" + "a.a" * (n // 3) + "%",
         LARGE,
     ),
+    "urls._PLAIN_ROOTED (segments)": (_url, lambda n: "/" + "a.a" * (n // 3) + "%", LARGE),
+    "urls._PLAIN_ROOTED (path)": (_url, lambda n: "/a" + "/" * n + "%", LARGE),
     "urls._BAD_PERCENT": (_url, lambda n: "http://a/" + "%" * n, LARGE),
     "urls._UNUSABLE": (_url, lambda n: "a" * n + "<", LARGE),
     "urls.to_uri (IDN host)": (

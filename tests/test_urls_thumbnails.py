@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from feedbuilder.normalise.thumbnails import image_mime_type, thumbnail_from_met
 from feedbuilder.normalise.urls import (
     BadURL,
     absolute_http_url,
+    plain_url_path,
     resolve_url,
     to_uri,
     unfit_id_scheme,
@@ -128,15 +130,33 @@ url_text = st.lists(
 ).map("".join)
 
 
-@given(st.sampled_from(["https://", "http://", "//", "/", ""]), url_text)
-def test_fast_path_agrees_with_urllib(prefix: str, rest: str) -> None:
+# Bases the fast paths take (plain ones) and must leave to urllib.
+BASES = [
+    BASE,
+    "https://example.com",
+    "http://a-b.example/x.y/",
+    "https://example.com/a/b?q=1",
+    "https://Example.com:8080/x/",
+    "https://例え.jp/p/",
+    "https://example.com/a;b/c",
+    "https://example.com/./a/",
+    "https://example.com/%41/",
+]
+
+
+@given(
+    st.sampled_from(["https://", "http://", "//", "/", "", "?", " /"]),
+    url_text,
+    st.sampled_from(BASES),
+)
+def test_fast_path_agrees_with_urllib(prefix: str, rest: str, base: str) -> None:
     url = prefix + ("host.example" if prefix.endswith("//") else "") + rest
     try:
-        slow: str | Exception = resolve_url(url.strip(), BASE)
+        slow: str | Exception = resolve_url(url.strip(), base)
     except BadURL as exc:
         slow = exc
     try:
-        fast: str | Exception = absolute_http_url(url, BASE)
+        fast: str | Exception = absolute_http_url(url, base)
     except BadURL as exc:
         fast = exc
     if isinstance(slow, Exception):
@@ -184,3 +204,11 @@ def test_idn_hosts_are_punycoded_in_any_case(url: str, expected: str) -> None:
 )
 def test_id_schemes(value: str, scheme: str | None) -> None:
     assert unfit_id_scheme(value) == scheme
+
+
+@given(st.sampled_from(["https://host.example", "http://h", "https://a.b:1", "ftp://h"]), url_text)
+def test_plain_url_path_is_urllibs(origin: str, rest: str) -> None:
+    url = origin + rest
+    path = plain_url_path(url)
+    if path is not None:
+        assert path == urlsplit(url).path

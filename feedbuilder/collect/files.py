@@ -459,8 +459,8 @@ def decode(data: bytes) -> tuple[str, str, bool]:
                 return data.decode(encoding), encoding.replace("-sig", "") + " with BOM", False
             except UnicodeDecodeError:
                 return data.decode(encoding, errors="replace"), encoding + " with BOM", True
-    head = data[:8192]
-    if head.count(b"\x00") > len(head) // 10:
+    head = min(len(data), 8192)
+    if data.find(b"\x00", 0, head) != -1 and data.count(b"\x00", 0, head) > head // 10:
         raise ReadError("binary file, not text")
     try:
         return data.decode("utf-8"), "utf-8", False
@@ -515,7 +515,8 @@ def read_post(
         problems.append(Problem(rel, f"decoded as {encoding}"))
     if lossy:
         problems.append(Problem(rel, f"invalid bytes for encoding {encoding} replaced with U+FFFD"))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text, control_line = strip_control(text)
     if control_line is not None:
         problems.append(

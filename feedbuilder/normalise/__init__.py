@@ -7,8 +7,10 @@ cleaned later (:mod:`.content`), and only for posts that land in a feed.
 from __future__ import annotations
 
 import posixpath
+import string
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -26,7 +28,7 @@ from ..hexo.permalink import (
 )
 from ..hexo.urls import full_url_for
 from ..models import PostMeta, Problem, Severity, SourcePost
-from .categories import CategoryError, parse_categories, parse_tags
+from .categories import CategoryError, clean_name, parse_categories, parse_tags
 from .dates import DateError, parse_date
 from .hexotags import unknown_tag_warnings
 from .markup import detect_format
@@ -69,8 +71,11 @@ def _first(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str | No
     return None, None
 
 
-def _text_field(value: Any, key: str) -> str | None:
-    """A scalar front-matter value as clean text; lists and mappings are not text."""
+def _text_field(value: Any, key: str, clean: Callable[[str], str] = clean_text) -> str | None:
+    """A scalar front-matter value as clean text (by ``clean``); lists and mappings are not
+    text."""
+    if type(value) is str:  # nearly always: no isinstance checks against ABCs
+        return clean(value) or None
     if value is None:
         return None
     if isinstance(value, Mapping):
@@ -81,7 +86,7 @@ def _text_field(value: Any, key: str) -> str | None:
         raise SkipPost(
             f"{key} must be text, not a {'list' if isinstance(value, list) else 'mapping'}"
         )
-    return clean_text(str(value)) or None
+    return clean(str(value)) or None
 
 
 def _pattern_link(
@@ -109,22 +114,34 @@ def _pattern_link(
         return full_url_for(config.base_url, path, rules.trailing_index, rules.trailing_html), notes
     local = published.astimezone(config.zone)
     without_suffix = posixpath.splitext(source.rel_path)[0]
-    stem = posixpath.basename(without_suffix)
-    path = config.permalink.format(
-        year=f"{local.year:04d}",
-        month=f"{local.month:02d}",
-        day=f"{local.day:02d}",
-        i_month=str(local.month),
-        i_day=str(local.day),
-        hour=f"{local.hour:02d}",
-        minute=f"{local.minute:02d}",
-        second=f"{local.second:02d}",
-        stem=path_segment(stem),
-        slug=(slugify(stem) or "post") if "{slug}" in config.permalink else "",
-        path="/".join(path_segment(part) for part in without_suffix.split("/")),
+    path = config.permalink.format_map(
+        {name: _FIELDS[name](local, without_suffix) for name in _fields_of(config.permalink)}
     )
     # Every part is ASCII and escaped already: joining beats a urllib round trip.
     return config.base_url + path.lstrip("/"), []
+
+
+# Each ``{field}`` of a permalink pattern, from the post's local date and its path without
+# the suffix: a post's link makes only those its pattern names (escaping is the dear part).
+_FIELDS: dict[str, Callable[[datetime, str], str]] = {
+    "year": lambda local, _: f"{local.year:04d}",
+    "month": lambda local, _: f"{local.month:02d}",
+    "day": lambda local, _: f"{local.day:02d}",
+    "i_month": lambda local, _: str(local.month),
+    "i_day": lambda local, _: str(local.day),
+    "hour": lambda local, _: f"{local.hour:02d}",
+    "minute": lambda local, _: f"{local.minute:02d}",
+    "second": lambda local, _: f"{local.second:02d}",
+    "stem": lambda _, path: path_segment(posixpath.basename(path)),
+    "slug": lambda _, path: slugify(posixpath.basename(path)) or "post",
+    "path": lambda _, path: "/".join(path_segment(part) for part in path.split("/")),
+}
+
+
+@lru_cache(maxsize=16)
+def _fields_of(pattern: str) -> frozenset[str]:
+    """The field names ``pattern`` uses (config validated them at load)."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(pattern) if name)
 
 
 def sample_link(config: Config) -> str:
@@ -187,7 +204,7 @@ def normalise_meta(
             categories = ()
         tags = parse_tags(_aliased(meta, keys.tags, config), warn)
         try:
-            author = _text_field(meta.get("author"), "author")
+            author = _text_field(meta.get("author"), "author", clean_name)
         except SkipPost as exc:
             warn(f"{exc}; ignored")
             author = None
@@ -198,7 +215,7 @@ def normalise_meta(
         post_id = clean_text(str(id_value)) if isinstance(id_value, str) else ""
         if id_key is not None and not post_id:
             warn(f"{id_key} must be text; using the link")
-        elif (scheme := unfit_id_scheme(post_id)) is not None:
+        elif post_id and (scheme := unfit_id_scheme(post_id)) is not None:
             warn(f"{id_key}: the scheme {scheme + ':'!r} is not fit for an id; using the link")
             post_id = ""
         summary_key, summary = _first(meta, SUMMARY_KEYS)

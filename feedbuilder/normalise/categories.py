@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from .text import clean_text
@@ -19,10 +20,17 @@ class CategoryError(ValueError):
     """Front-matter categories of a shape that cannot be read."""
 
 
+@lru_cache(maxsize=4096)
+def clean_name(text: str) -> str:
+    """:func:`~.text.clean_text` for names that repeat across posts (categories, tags,
+    authors): a site has a few hundred, each cleaned once per process."""
+    return clean_text(text)
+
+
 def _name(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise CategoryError(f"category name must be text, got {type(value).__name__}")
-    name = clean_text(str(value))
+    name = clean_name(str(value))
     if name and not name.strip("."):
         raise CategoryError(f"category name {name!r} is only dots")
     return name or None

@@ -141,6 +141,8 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
 
     Naive values are taken to be in ``zone``. Raises :class:`DateError` with a reason.
     """
+    if isinstance(value, str):  # as the loader gives every scalar: looked at first
+        return _parse_text(value, zone)
     if isinstance(value, datetime):
         result = value if value.tzinfo else value.replace(tzinfo=zone)
         return _check_range(result)
@@ -150,11 +152,16 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
         raise DateError(f"not a date: {value!r}")
     if isinstance(value, int | float):
         return _from_epoch(float(value))
-    if not isinstance(value, str):
-        raise DateError(f"not a date: {type(value).__name__}")
+    raise DateError(f"not a date: {type(value).__name__}")
+
+
+def _parse_text(value: str, zone: tzinfo) -> datetime:
     text = value.strip()
     if not text:
         raise DateError("empty date")
+    # The commonest form first: text RFC 1123 reads is neither an epoch nor a local form.
+    if text[0].isalpha() and (common := _from_rfc1123(text)) is not None:
+        return _check_range(common)
     if _EPOCH.match(text):
         return _from_epoch(float(text))
     match = _LOCAL_FORMS.fullmatch(_squeeze(text))

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..models import Thumbnail
-from .urls import BadURL, absolute_http_url
+from .urls import BadURL, absolute_http_url, plain_url_path
 
 THUMBNAIL_KEYS = ("thumbnail", "headimg", "cover", "image", "banner", "featured_image")
 _EXTRA_TYPES = {
@@ -23,13 +23,16 @@ _EXTRA_TYPES = {
 
 def image_mime_type(url: str) -> str | None:
     """The MIME type implied by the URL's extension, when it names an image."""
-    ext = posixpath.splitext(urlsplit(url).path)[1].lower()
+    path = plain_url_path(url)
+    ext = posixpath.splitext(urlsplit(url).path if path is None else path)[1].lower()
     mime = _EXTRA_TYPES.get(ext) or mimetypes.types_map.get(ext)
     return mime if mime and mime.startswith("image/") else None
 
 
 def _candidate(value: Any) -> str | None:
     """The URL in one front-matter value: a string, a list's first item, a mapping's url/src."""
+    if type(value) is str:  # nearly always: no isinstance checks against ABCs
+        return value.strip() or None
     if isinstance(value, list | tuple):
         value = value[0] if value else None
     if isinstance(value, Mapping):
