@@ -544,17 +544,17 @@ class Cache:
 
     def refs_at(self, rowids: Sequence[int]) -> dict[int, PostRef]:
         """The posts at these row numbers (from :meth:`prints`), by row number."""
-        found: dict[int, PostRef] = {}
+        select = f"SELECT rowid, rel_path, {_REF_COLUMNS} FROM posts WHERE rowid"
         with self._errors():
-            for i in range(0, len(rowids), 500):  # under SQLite's limit on parameters
-                chunk = rowids[i : i + 500]
-                rows = self._db.execute(
-                    f"SELECT rowid, rel_path, {_REF_COLUMNS} FROM posts"
-                    f" WHERE rowid IN ({', '.join('?' * len(chunk))})",
-                    chunk,
-                )
-                found.update((rowid, _ref(rel_path, ref)) for rowid, rel_path, *ref in rows)
-        return found
+            rows = self._rows_where_in(select, rowids)
+            return {rowid: _ref(rel_path, ref) for rowid, rel_path, *ref in rows}
+
+    def _rows_where_in(self, select: str, values: Sequence[Any]) -> Iterator[Any]:
+        """The rows of ``select`` (ending in a column) whose column is one of ``values``,
+        asked 500 at a time (under SQLite's limit on parameters)."""
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            yield from self._db.execute(f"{select} IN ({', '.join('?' * len(chunk))})", chunk)
 
     def shared_id_refs(self, due: int | None) -> list[PostRef]:
         """The usable posts (published at or before ``due``) whose id another one has too."""
@@ -654,19 +654,13 @@ class Cache:
         """
         found: dict[str, PostMeta] = {}
         damaged: list[str] = []
+        select = f"SELECT rel_path, {_META_COLUMNS} FROM posts WHERE usable AND rel_path"
         with self._errors():
-            for i in range(0, len(rel_paths), 500):  # under SQLite's limit on parameters
-                chunk = rel_paths[i : i + 500]
-                rows = self._db.execute(
-                    f"SELECT rel_path, {_META_COLUMNS} FROM posts WHERE usable AND rel_path IN"
-                    f" ({', '.join('?' * len(chunk))})",
-                    chunk,
-                )
-                for rel_path, *columns in rows:
-                    try:
-                        found[rel_path] = _packed(columns).unpack(rel_path)
-                    except _DECODE_ERRORS:
-                        damaged.append(rel_path)
+            for rel_path, *columns in self._rows_where_in(select, rel_paths):
+                try:
+                    found[rel_path] = _packed(columns).unpack(rel_path)
+                except _DECODE_ERRORS:
+                    damaged.append(rel_path)
         if damaged:
             with self.transaction():
                 self.delete_posts(damaged)
