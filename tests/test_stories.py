@@ -5,6 +5,7 @@ its copies through incremental builds."""
 from __future__ import annotations
 
 import random
+import tracemalloc
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from feedbuilder.feeds.stories import (
     collapse,
     deduped_categories,
     find_stories,
+    story_groups,
 )
 from feedbuilder.models import PostRef
 from feedbuilder.normalise.fingerprint import story_print
@@ -317,6 +319,30 @@ def test_feeds_follow_a_copy_that_comes_and_goes(tmp_path: Path) -> None:
     assert "https://163.example/c" in same_as_cold()
     netease.unlink()
     assert "also-in" not in same_as_cold()
+
+
+def test_finding_stories_holds_little_per_post_in_crowded_corpora() -> None:
+    """A scraper's posts come from a few templates, so their prints crowd the tables: the
+    search's transient lists and the pairs it finds stay bounded per post (a million posts'
+    stories in the build's memory budget). Measured on 20,000 such prints: 277 bytes a post
+    before the tables were sorted a 256th at a time and pairs kept once, 135 after."""
+    rng = random.Random(1)
+    templates = [rng.getrandbits(64) for _ in range(50)]
+    prints = []
+    for _ in range(20_000):
+        simhash = rng.choice(templates)
+        for _ in range(rng.randint(3, 12)):
+            simhash ^= 1 << rng.randrange(64)
+        prints.append(f"{simhash:016x} {rng.getrandbits(64):016x}")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        groups = story_groups(iter(prints))
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert groups  # the templates' near copies are found
+    assert peak / len(prints) < 180
 
 
 # --- the real corpora -----------------------------------------------------------------

@@ -24,10 +24,9 @@ import hashlib
 import html
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from itertools import combinations, compress, islice
-from operator import eq
+from itertools import combinations, groupby
 from typing import NamedTuple
 
 from ..models import Post, PostRef
@@ -104,17 +103,15 @@ def story_groups(prints: Iterable[str]) -> list[list[int]]:
             hashes.append(simhash)
             hashed.append(i)
     matches: dict[int, list[int]] = {}  # a post → the first posts sharing one of its keys
-    by_key = sorted(range(len(keys)), key=keys.__getitem__)  # stable: positions ascending
-    first = -1
-    for at, index in enumerate(by_key):
-        if at and keys[index] == keys[by_key[at - 1]]:
+    for run in _runs(keys):
+        first = keyed[run[0]]
+        for index in run[1:]:
             matches.setdefault(keyed[index], []).append(first)
-        else:
-            first = keyed[index]
-    del by_key
     near: dict[int, list[int]] = {}
     for a, b in _near_pairs(hashes):
-        near.setdefault(hashed[b], []).append(hashed[a])
+        earlier = near.setdefault(hashed[b], [])
+        if hashed[a] not in earlier:  # a pair is met in most tables: kept once
+            earlier.append(hashed[a])
     story = array("q", range(count))  # each post's story: the position of its first post
     heads: dict[int, int | None] = {}
     for i in sorted(matches.keys() | near.keys()):
@@ -153,6 +150,21 @@ def _hash_of(position: int, hashes: array[int], hashed: array[int]) -> int | Non
     return hashes[at] if at < len(hashed) and hashed[at] == position else None
 
 
+def _runs(keys: Sequence[int]) -> Iterator[list[int]]:
+    """The positions of ``keys`` holding the same key, ascending, for each key held more
+    than once. Sorted a 256th at a time (by the key's low byte), so the sort's
+    transient lists are of a few thousand items, not one for every post."""
+    buckets = [array("q") for _ in range(256)]
+    for position, key in enumerate(keys):
+        buckets[key & 255].append(position)
+    for bucket in buckets:
+        by_key = sorted(bucket, key=keys.__getitem__)  # stable: positions ascending
+        for _, same in groupby(by_key, key=keys.__getitem__):
+            run = list(same)
+            if len(run) > 1:
+                yield run
+
+
 def _near_pairs(hashes: Sequence[int]) -> Iterable[tuple[int, int]]:
     """Pairs of positions in ``hashes`` within :data:`MAX_DISTANCE` bits (every such pair,
     some more than once)."""
@@ -162,14 +174,8 @@ def _near_pairs(hashes: Sequence[int]) -> Iterable[tuple[int, int]]:
         key_bytes[0::4] = packed[first::8]  # each key: the three bytes (and a zero) as an int
         key_bytes[1::4] = packed[second::8]
         key_bytes[2::4] = packed[third::8]
-        keys = memoryview(key_bytes).cast("I").tolist()
-        ordered = sorted(keys)
-        crowds: dict[int, list[int]] = {
-            key: [] for key in compress(ordered, map(eq, ordered, islice(ordered, 1, None)))
-        }
-        for position in compress(range(len(keys)), map(crowds.__contains__, keys)):
-            crowds[keys[position]].append(position)
-        for crowd in crowds.values():
+        keys = array("I", bytes(key_bytes))
+        for crowd in _runs(keys):
             for at, p in enumerate(crowd):
                 for q in crowd[at + 1 : at + 1 + PEERS]:
                     if (hashes[p] ^ hashes[q]).bit_count() <= MAX_DISTANCE:
