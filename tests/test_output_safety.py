@@ -19,7 +19,7 @@ from feedbuilder.feeds.render import feed_path
 from feedbuilder.feeds.slugs import assign_slugs
 from feedbuilder.models import FeedSpec, SourcePost
 from feedbuilder.normalise import normalise_meta
-from feedbuilder.output.writer import MANIFEST_NAME, OutputError, safe_target
+from feedbuilder.output.writer import MANIFEST_NAME, OutputDir, OutputError, safe_target
 from feedbuilder.pipeline import build
 
 NOW = datetime(2023, 1, 1, tzinfo=UTC)
@@ -174,3 +174,21 @@ def test_safe_target_refuses_escapes(tmp_path: Path) -> None:
     os.symlink("/", tmp_path / "root-link")
     with pytest.raises(OutputError):
         safe_target(tmp_path, "root-link/etc/x")
+
+
+def test_a_killed_writes_temporary_goes_even_when_its_feed_is_gone(tmp_path: Path) -> None:
+    """A SIGKILL between a write's open and its rename leaves the temporary; the next build
+    removes it, also when the feed it was for is no longer written (its category emptied):
+    the soak test met one such leftover."""
+    feeds = tmp_path / "feeds" / "category"
+    feeds.mkdir(parents=True)
+    gone = feeds / ".c11.json.eecb9159.tmp"  # for a feed no build writes any more
+    kept_for = feeds / ".c10.json.0123abcd.tmp"
+    theirs = feeds / ".notes.tmp"  # not a name write_atomic makes
+    for path in (gone, kept_for, theirs):
+        path.write_bytes(b"partial")
+    output = OutputDir(tmp_path)
+    output.write("feeds/category/c10.json", b"{}")
+    output.finish()
+    assert not gone.exists() and not kept_for.exists()
+    assert theirs.exists()

@@ -97,11 +97,14 @@ def mutate(posts: Path, rng: random.Random, versions: dict[int, int], next_id: l
     next_id[0] += 1
 
 
-def after_cycle(root: Path) -> None:
-    """The checks once every process of a cycle's builds is gone."""
+def after_cycle(root: Path, temporaries_left: bool = False) -> None:
+    """The checks once every process of a cycle's builds is gone. A SIGKILL between a
+    write's open and its rename leaves the temporary (nothing can remove it then): allowed
+    until a build completes, which removes it."""
     with build_lock(root / "out"):  # free at once: no process of the builds holds it
         pass
-    assert list((root / "out").rglob(".*.tmp")) == []
+    if not temporaries_left:
+        assert list((root / "out").rglob(".*.tmp")) == []
 
 
 @pytest.mark.slow
@@ -125,6 +128,7 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
     durations = [time.monotonic() - started]
     cycles = kills = overlaps = pooled = 0
     worst = 0.0
+    killed_hard = False  # since the last build that completed
     while cycles < MIN_CYCLES or time.monotonic() - started < BUDGET_SECONDS:
         cycles += 1
         mutate(posts, rng, versions, next_id)
@@ -135,6 +139,7 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
             assert codes[1] == 0 and codes[0] in (0, 75), codes
             for run in runs:
                 ended(run, time.monotonic())
+            killed_hard = False
             after_cycle(root)
             continue
         t0 = time.monotonic()
@@ -145,6 +150,7 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
         if process.poll() is None:
             kills += 1
             signum = rng.choice([signal.SIGKILL, signal.SIGTERM])
+            killed_hard |= signum == signal.SIGKILL
             (os.killpg if rng.random() < 0.3 else os.kill)(process.pid, signum)
             stderr, _, gone = ended(process, time.monotonic())
             assert process.returncode in (0, -signal.SIGKILL, -signal.SIGTERM, 143), stderr
@@ -153,10 +159,12 @@ def test_cron_cycles_with_the_main_process_killed_at_random(tmp_path: Path) -> N
             stderr, _, gone = ended(process, time.monotonic())
             assert process.returncode == 0, stderr
             durations.append(time.monotonic() - t0)
+            killed_hard = False
         worst = max(worst, gone)
-        after_cycle(root)
+        after_cycle(root, killed_hard)
     final = subprocess.run(command(), cwd=root, capture_output=True, timeout=120)
     assert final.returncode == 0, final.stderr
+    after_cycle(root)
     reference = root / "reference"
     shutil.copytree(root / "out", reference, ignore=shutil.ignore_patterns(f"{CACHE_NAME}*"))
     rebuild = subprocess.run(

@@ -14,6 +14,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import secrets
 import stat
 import time
@@ -186,23 +187,22 @@ class OutputDir:
 
 
 def _remove_leftover_temporaries(root: Path, rel_paths: set[str]) -> None:
-    """Remove the temporaries a killed build left next to files this build wrote.
+    """Remove the temporaries killed builds left in the dirs of files this build wrote.
 
-    Only names :func:`write_atomic` makes (``.<name>.<random>.tmp``) for a file in
-    ``rel_paths`` are touched; the build lock guarantees no other build is writing them.
+    Only names :func:`write_atomic` makes (``.<name>.<8 hex digits>.tmp``) are touched,
+    whichever file they were for, so the temporary of a feed that is gone since (a category
+    emptied after the kill) goes too; the build lock guarantees no other build is writing.
     """
-    names_by_dir: dict[Path, set[str]] = {}
-    for rel_path in rel_paths:
-        target = root.joinpath(*PurePosixPath(rel_path).parts)
-        names_by_dir.setdefault(target.parent, set()).add(target.name)
-    for directory, names in names_by_dir.items():
+    directories = {root.joinpath(*PurePosixPath(p).parts).parent for p in rel_paths}
+    for directory in directories:
         with contextlib.suppress(OSError):
             for entry in os.scandir(directory):
-                name = entry.name
-                ours = name[1:].rsplit(".", 2)[0] in names  # .<name>.<random>.tmp
-                if name.startswith(".") and name.endswith(".tmp") and ours and entry.is_file():
+                if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
+
+
+_TEMPORARY = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")  # see write_atomic
 
 
 def _remove_empty_parents(directory: Path, root: Path) -> None:
