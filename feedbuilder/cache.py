@@ -549,12 +549,16 @@ class Cache:
             rows = self._rows_where_in(select, rowids)
             return {rowid: _ref(rel_path, ref) for rowid, rel_path, *ref in rows}
 
-    def _rows_where_in(self, select: str, values: Sequence[Any]) -> Iterator[Any]:
+    def _rows_where_in(self, select: str, values: Sequence[Any]) -> list[Any]:
         """The rows of ``select`` (ending in a column) whose column is one of ``values``,
-        asked 500 at a time (under SQLite's limit on parameters)."""
+        asked 500 at a time (under SQLite's limit on parameters). A list, not a generator:
+        one left suspended by a signal would close its cursor after the database."""
+        rows: list[Any] = []
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
-            yield from self._db.execute(f"{select} IN ({', '.join('?' * len(chunk))})", chunk)
+            query = f"{select} IN ({', '.join('?' * len(chunk))})"
+            rows += self._db.execute(query, chunk).fetchall()
+        return rows
 
     def shared_id_refs(self, due: int | None) -> list[PostRef]:
         """The usable posts (published at or before ``due``) whose id another one has too."""
