@@ -12,15 +12,16 @@ from hypothesis import strategies as st
 
 from feedbuilder.feeds.stories import MAX_DISTANCE
 from feedbuilder.normalise.fingerprint import (
+    MAX_TOKENS,
     MIN_TOKENS,
     NO_PRINT,
     StoryPrint,
     distance,
     plain_text,
-    simhash,
     story_print,
     tokens,
 )
+from feedbuilder.normalise.simhash import simhash
 from tests.lineartime import assert_linear
 
 # Enough words that texts drawn from them share few trigrams, as real articles do.
@@ -144,8 +145,11 @@ def reference_simhash(words: list[str]) -> int:
     return sum(1 << bit for bit, vote in enumerate(votes) if 2 * vote > len(trigrams))
 
 
-# letters, digits, CJK, the kana block's punctuation, other punctuation and spaces
-MIXED = st.text(st.sampled_from("abZé9_中文ー・かカ한、。 -\n"), max_size=300)
+# letters, digits, CJK, the kana block's punctuation, other punctuation and spaces, and
+# beyond the BMP a Han character (a letter, not in the CJK blocks), a bold A and an emoji
+MIXED = st.text(
+    st.sampled_from("abZé9_中文ー・かカ한、。 -\n\U00020000\U0001d400\U0001f600ß"), max_size=300
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -157,10 +161,21 @@ def test_tokens_are_the_letter_runs_with_cjk_cut_into_characters(text: str) -> N
 @settings(max_examples=300, deadline=None)
 @given(text=MIXED)
 def test_the_simhash_counts_every_trigrams_vote(text: str) -> None:
-    """The bytes-and-integers SimHash equals the plain per-trigram one."""
-    words = tokens(text)
+    """The SimHash over the text's code points at once equals the plain per-trigram one
+    over its tokens."""
+    words = reference_tokens(text)
+    count, value = simhash(text.casefold())
+    assert count == len(words)
     if len(words) >= 3:
-        assert simhash(words) == reference_simhash(words)
+        assert value == reference_simhash(words)
+
+
+def test_the_simhash_is_of_the_opening_tokens_only() -> None:
+    rng = random.Random(7)
+    text = " ".join(rng.choice(HAN) + rng.choice(WORDS) for _ in range(MAX_TOKENS))
+    words = reference_tokens(text)
+    assert len(words) == 2 * MAX_TOKENS
+    assert simhash(text) == (MAX_TOKENS, reference_simhash(words[:MAX_TOKENS]))
 
 
 def test_a_print_packs_to_a_string_and_back() -> None:
