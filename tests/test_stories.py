@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import tracemalloc
+from array import array
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +21,12 @@ from feedbuilder.cache import CACHE_NAME
 from feedbuilder.config import Config, load_settings, make_config
 from feedbuilder.feeds.plan import plan_feeds
 from feedbuilder.feeds.stories import (
+    _SLICE,
+    _TRIPLES,
+    MAX_DISTANCE,
     PEERS,
     Collapsed,
+    _near_pairs,
     collapse,
     deduped_categories,
     find_stories,
@@ -319,6 +324,57 @@ def test_feeds_follow_a_copy_that_comes_and_goes(tmp_path: Path) -> None:
     assert "https://163.example/c" in same_as_cold()
     netease.unlink()
     assert "also-in" not in same_as_cold()
+
+
+def reference_near_pairs(hashes: Sequence[int]) -> list[tuple[int, int]]:
+    """The near pairs the plain way: each table's crowds in a dict, each print compared
+    with the PEERS after it in its crowd."""
+    pairs: set[tuple[int, int]] = set()
+    for triple in _TRIPLES:
+        crowds: dict[tuple[int, ...], list[int]] = {}
+        for position, value in enumerate(hashes):
+            crowds.setdefault(tuple(value >> 8 * b & 255 for b in triple), []).append(position)
+        for crowd in crowds.values():
+            for at, p in enumerate(crowd):
+                for q in crowd[at + 1 : at + 1 + PEERS]:
+                    if (hashes[p] ^ hashes[q]).bit_count() <= MAX_DISTANCE:
+                        pairs.add((p, q))
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
+
+
+def crowded_hashes(count: int, templates: int, flips: int, seed: int) -> list[int]:
+    """SimHashes of copies of a few templates, each with up to ``flips`` bits changed."""
+    rng = random.Random(seed)
+    bases = [rng.getrandbits(64) for _ in range(templates)]
+    hashes = []
+    for _ in range(count):
+        value = rng.choice(bases)
+        for _ in range(rng.randint(0, flips)):
+            value ^= 1 << rng.randrange(64)
+        hashes.append(value)
+    return hashes
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    count=st.integers(0, 120),
+    templates=st.integers(1, 6),
+    flips=st.integers(0, 8),
+    seed=st.integers(0, 2**32),
+)
+def test_near_pairs_are_those_the_plain_search_finds(
+    count: int, templates: int, flips: int, seed: int
+) -> None:
+    hashes = crowded_hashes(count, templates, flips, seed)
+    assert list(_near_pairs(array("Q", hashes))) == reference_near_pairs(hashes)
+
+
+def test_near_pairs_are_found_across_the_slices_of_a_crowded_table() -> None:
+    """Crowds far longer than the slice the search compares at once."""
+    hashes = crowded_hashes(3 * _SLICE, 2, 3, seed=5)
+    found = list(_near_pairs(array("Q", hashes)))
+    assert found == reference_near_pairs(hashes)
+    assert len(found) > len(hashes)
 
 
 def test_finding_stories_holds_little_per_post_in_crowded_corpora() -> None:

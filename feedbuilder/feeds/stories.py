@@ -9,8 +9,8 @@ other differ in at most 4 of their 8 bytes, so they agree on 4, and every 4 byte
 hold one of the 23 triples of :data:`_TRIPLES`: each table keys every print by one triple
 (24 bits, so unrelated prints rarely meet), and only prints that meet are compared, each
 with at most :data:`PEERS` others per table, so a crowd of equal prints (hostile input) costs
-23 × :data:`PEERS` comparisons a post, not one per other post. The tables are made with
-bytes slicing and C-level counting, not a Python step per post per table. Copies of copies
+23 × :data:`PEERS` comparisons a post, not one per other post. The tables are made and
+searched in NumPy, not a Python step per post per table. Copies of copies
 join the story of their first (newest) copy only when near that one (see
 :func:`find_stories`), so a story depends only on the posts and their order.
 
@@ -26,11 +26,17 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from heapq import merge
 from itertools import combinations, groupby
-from typing import NamedTuple
+from operator import itemgetter
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..models import Post, PostRef
 from ..normalise.fingerprint import StoryPrint
+
+if TYPE_CHECKING:  # NumPy is imported when there are prints to compare
+    import numpy as np
+    import numpy.typing as npt
 
 MAX_DISTANCE = 4  # bits; measured: copies with a word or two changed 95% within, real
 # unrelated posts 10 and more apart
@@ -84,7 +90,8 @@ def story_groups(prints: Iterable[str]) -> list[list[int]]:
 
     Held per post: machine integers in arrays (about 30 bytes), never an object, so a
     million posts' stories are found in bounded memory; the prints are read once, as they
-    come.
+    come, and the near pairs (sorted by their later post, the order posts are joined to
+    stories in) are taken a slice at a time.
     """
     hashes = array("Q")  # the SimHashes, in order of the posts holding one
     hashed = array("q")  # ... and those posts' positions
@@ -107,17 +114,23 @@ def story_groups(prints: Iterable[str]) -> list[list[int]]:
         first = keyed[run[0]]
         for index in run[1:]:
             matches.setdefault(keyed[index], []).append(first)
-    near: dict[int, list[int]] = {}
-    for a, b in _near_pairs(hashes):
-        earlier = near.setdefault(hashed[b], [])
-        if hashed[a] not in earlier:  # a pair is met in most tables: kept once
-            earlier.append(hashed[a])
+    keyed_posts = ((i, matches[i], ()) for i in sorted(matches))
+    near_posts = (  # each post near earlier ones, ascending, with theirs: never all held
+        (hashed[later], (), [hashed[earlier] for earlier, _ in pairs])
+        for later, pairs in groupby(_near_pairs(hashes), key=itemgetter(1))
+    )
     story = array("q", range(count))  # each post's story: the position of its first post
     heads: dict[int, int | None] = {}
-    for i in sorted(matches.keys() | near.keys()):
-        roots = [story[j] for j in matches.get(i, ())]
+    posts = merge(keyed_posts, near_posts, key=itemgetter(0))
+    for i, entries in groupby(posts, key=itemgetter(0)):
+        sharing: list[int] = []
+        near: list[int] = []
+        for _, firsts, earlier in entries:
+            sharing += firsts
+            near += earlier
+        roots = [story[j] for j in sharing]
         mine = _hash_of(i, hashes, hashed)
-        for j in near.get(i, ()):
+        for j in near:
             root = story[j]
             if root not in heads:  # the story's first post's, looked up once per story
                 heads[root] = _hash_of(root, hashes, hashed)
@@ -165,21 +178,66 @@ def _runs(keys: Sequence[int]) -> Iterator[list[int]]:
                 yield run
 
 
-def _near_pairs(hashes: Sequence[int]) -> Iterable[tuple[int, int]]:
-    """Pairs of positions in ``hashes`` within :data:`MAX_DISTANCE` bits (every such pair,
-    some more than once)."""
-    packed = array("Q", hashes).tobytes()
-    key_bytes = bytearray(4 * len(hashes))
-    for first, second, third in _TRIPLES:
-        key_bytes[0::4] = packed[first::8]  # each key: the three bytes (and a zero) as an int
-        key_bytes[1::4] = packed[second::8]
-        key_bytes[2::4] = packed[third::8]
-        keys = array("I", bytes(key_bytes))
-        for crowd in _runs(keys):
-            for at, p in enumerate(crowd):
-                for q in crowd[at + 1 : at + 1 + PEERS]:
-                    if (hashes[p] ^ hashes[q]).bit_count() <= MAX_DISTANCE:
-                        yield p, q
+def _near_pairs(hashes: array[int]) -> Iterator[tuple[int, int]]:
+    """Each pair of positions in ``hashes`` within :data:`MAX_DISTANCE` bits that meet in a
+    table, once, as (earlier, later), ordered by the later then the earlier.
+
+    A table at a time in NumPy: each print's key and position sorted as one number (so a
+    crowd's positions ascend), and each print compared with the :data:`PEERS` after it, a
+    slice of the table and a step at a time (so what is held beyond the table is bounded,
+    however crowded). A pair met in
+    several tables is kept once: the tables' pairs are merged into one sorted array as they
+    pile up, so they never hold much more than the pairs found.
+    """
+    import numpy as np  # a tenth of a second: not for a rebuild with nothing to plan
+
+    values = np.frombuffer(hashes, np.uint64)
+    columns = values.view(np.uint8).reshape(-1, 8)
+    table = np.zeros(len(values), np.uint64)  # a print's key << 32 | its position, sorted
+    table_bytes = table.view(np.uint8).reshape(-1, 8)
+    positions = np.arange(len(values), dtype=np.uint32)
+    found = np.empty(0, np.uint64)  # pairs as (later << 32 | earlier), sorted, each once
+    pending: list[npt.NDArray[np.uint64]] = []
+    waiting = 0
+    for triple in _TRIPLES:
+        table_bytes[:, 4:7] = columns[:, triple]
+        table.view(np.uint32)[0::2] = positions
+        table.sort()  # by key, then position (no index array, no buffer: in place)
+        for start in range(0, len(table) - 1, _SLICE):
+            part = table[start : start + _SLICE + PEERS]
+            keys, at = part >> 32, (part & 0xFFFFFFFF).astype(np.uint32)
+            for step in range(1, min(PEERS + 1, len(keys))):
+                here = min(_SLICE, len(keys) - step)  # this slice's, with one step after
+                met = np.flatnonzero(keys[:here] == keys[step : step + here])
+                earlier, later = at[met], at[met + step]
+                near = np.bitwise_count(values[earlier] ^ values[later]) <= MAX_DISTANCE
+                pair = later[near].astype(np.uint64) << 32 | earlier[near]
+                pending.append(pair)
+                waiting += len(pair)
+        if waiting > len(found) + _MERGE_AFTER:
+            found, pending, waiting = _merged(found, pending), [], 0
+    found = _merged(found, pending)
+    for start in range(0, len(found), _SLICE):  # as Python ints a slice at a time
+        pairs = found[start : start + _SLICE]
+        yield from zip((pairs & 0xFFFFFFFF).tolist(), (pairs >> 32).tolist(), strict=True)
+
+
+_SLICE = 1 << 13  # prints compared at once, pairs made Python ints at once
+_MERGE_AFTER = 1 << 20  # pairs waiting to be merged (8 MB)
+
+
+def _merged(
+    found: npt.NDArray[np.uint64], more: list[npt.NDArray[np.uint64]]
+) -> npt.NDArray[np.uint64]:
+    """``found`` and ``more`` as one sorted array, each value once (sorted in place: NumPy
+    2's ``unique`` hashes, many times slower on these)."""
+    import numpy as np
+
+    merged = np.concatenate([found, *more])
+    merged.sort()
+    first = np.ones(len(merged), np.bool_)
+    first[1:] = merged[1:] != merged[:-1]
+    return merged[first]
 
 
 class Collapsed(NamedTuple):
