@@ -88,7 +88,7 @@ def story_groups(prints: Iterable[str]) -> list[list[int]]:
     so texts that drift a few bits at a time (or a corpus made of the same phrases) never
     pile up into one story. A post near several stories joins the first of them.
 
-    Held per post: machine integers in arrays (about 30 bytes), never an object, so a
+    Held per post: machine integers in arrays (about 60 bytes), never an object, so a
     million posts' stories are found in bounded memory; the prints are read once, as they
     come, and the near pairs (sorted by their later post, the order posts are joined to
     stories in) are taken a slice at a time.
