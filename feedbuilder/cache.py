@@ -549,6 +549,14 @@ class Cache:
             rows = self._rows_where_in(select, rowids)
             return {rowid: _ref(rel_path, ref) for rowid, rel_path, *ref in rows}
 
+    def ids_at(self, rowids: Sequence[int]) -> dict[int, str]:
+        """The ids of the posts at these row numbers (see :meth:`refs_at`), by row number."""
+        with self._errors():
+            rows = self._rows_where_in(
+                "SELECT rowid, coalesce(id, link) FROM posts WHERE rowid", rowids
+            )
+            return dict(rows)
+
     def _rows_where_in(self, select: str, values: Sequence[Any]) -> list[Any]:
         """The rows of ``select`` (ending in a column) whose column is one of ``values``,
         asked 500 at a time (under SQLite's limit on parameters). A list, not a generator:

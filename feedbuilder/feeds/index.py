@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from array import array
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from itertools import groupby, islice
@@ -19,7 +19,7 @@ from typing import NamedTuple, Protocol
 
 from ..cache import Cache, FeedQuery
 from ..models import PostRef, category_names
-from .stories import Merged, Stories, collapse, stories_of, story_groups
+from .stories import Merged, Stories, StoriesAt, collapse, stories_of, story_groups
 
 
 def newest_first_key(ref: PostRef) -> tuple[int, str]:
@@ -170,9 +170,14 @@ class StoredIndex:
         updated_before = None if self._by_date else self._now
         rowids = array("q")  # each print's row, to read the copies' refs alone after
         groups = story_groups(_noting_rows(self._store.prints(self._due, updated_before), rowids))
-        at = self._store.refs_at(sorted({rowids[i] for group in groups for i in group}))
-        adjusted = dict(zip(at, self.adjusted(at.values()), strict=True))
-        return stories_of([[adjusted[rowids[i]] for i in group] for group in groups])
+        return StoriesAt(
+            ([rowids[i] for i in group] for group in groups), self._store.ids_at, self._refs_at
+        )
+
+    def _refs_at(self, rowids: Sequence[int]) -> dict[int, PostRef]:
+        """The refs at these rows of the store, by row, as this build decided them."""
+        at = self._store.refs_at(rowids)
+        return dict(zip(at, self.adjusted(at.values()), strict=True))
 
     def _printed(self) -> Generator[PostRef, None, None]:
         """The posts with a story print, in the site's order."""

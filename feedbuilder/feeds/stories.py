@@ -79,6 +79,72 @@ def stories_of(groups: Iterable[Sequence[PostRef]]) -> dict[str, tuple[PostRef, 
     return stories
 
 
+class StoriesAt(Mapping[str, tuple[PostRef, ...]]):
+    """Stories whose copies are known by number (a row of the build's database), each
+    story's refs had only when a feed asks for one of its copies: in a big scraped corpus a
+    third of the posts may be copies, hundreds of bytes each as refs, where the feeds walk a
+    few thousand posts. Held per copy: its number, and its id's hash with its story's
+    place (about 20 bytes)."""
+
+    def __init__(
+        self,
+        groups: Iterable[Sequence[int]],
+        ids: Callable[[Sequence[int]], Mapping[int, str]],
+        refs: Callable[[Sequence[int]], Mapping[int, PostRef]],
+    ) -> None:
+        """``groups``: each story's copies' numbers, the first first; ``ids`` and ``refs``:
+        the ids and the refs at some numbers, by number."""
+        import numpy as np
+
+        self._copies = array("q")  # every story's copies' numbers, a story after another
+        self._starts = array("q", [0])  # where each story's begin in _copies, and the end
+        for group in groups:
+            self._copies.extend(group)
+            self._starts.append(len(self._copies))
+        hashes = array("q")
+        for start in range(0, len(self._copies), _IDS_AT_ONCE):
+            numbers = self._copies[start : start + _IDS_AT_ONCE]
+            found = ids(numbers)
+            hashes.extend(hash(found[number]) for number in numbers)
+        story_of = np.repeat(
+            np.arange(len(self._starts) - 1, dtype=np.int64), np.diff(np.asarray(self._starts))
+        )
+        order = np.argsort(np.asarray(hashes), kind="stable")
+        self._hashes = np.asarray(hashes)[order]  # the copies' ids' hashes, sorted
+        self._story_of = story_of[order]  # ... and their stories, in the same order
+        self._refs = refs
+        self._had: dict[int, tuple[PostRef, ...]] = {}  # the stories asked for so far
+
+    def __getitem__(self, post_id: str) -> tuple[PostRef, ...]:
+        import numpy as np
+
+        wanted = hash(post_id)
+        at = int(np.searchsorted(self._hashes, wanted))
+        while at < len(self._hashes) and self._hashes[at] == wanted:  # a hash is not an id
+            copies = self._story(int(self._story_of[at]))
+            if any(ref.id == post_id for ref in copies):
+                return copies
+            at += 1
+        raise KeyError(post_id)
+
+    def _story(self, story: int) -> tuple[PostRef, ...]:
+        if story not in self._had:
+            numbers = self._copies[self._starts[story] : self._starts[story + 1]]
+            found = self._refs(numbers)
+            self._had[story] = tuple(found[number] for number in numbers)
+        return self._had[story]
+
+    def __iter__(self) -> Iterator[str]:
+        for story in range(len(self._starts) - 1):
+            yield from (ref.id for ref in self._story(story))
+
+    def __len__(self) -> int:
+        return len(self._copies)
+
+
+_IDS_AT_ONCE = 10_000  # copies' ids read from the database at a time
+
+
 def story_groups(prints: Iterable[str]) -> list[list[int]]:
     """The stories with more than one copy among posts with these packed ``prints`` (in the
     site's order): each as its copies' positions, the first (newest) first.
