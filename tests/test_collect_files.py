@@ -7,12 +7,13 @@ import os
 import shutil
 import subprocess
 import threading
+import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedbuilder.cache import Cache
@@ -246,3 +247,52 @@ def test_the_listing_columns_answer_as_a_dict_of_files(names: list[str], other: 
     assert list(files.only(lambda name: len(name) > 2).values()) == [
         file for file in ordered if len(file.rel_path) > 2
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(["a", "a b", "a.d", "a-", "b", "ä", "中"]), max_size=3),
+            st.sampled_from(["a.md", "a.txt", "a b.md", "z.md", "中.md", "a-.md"]),
+        ),
+        unique_by=lambda made: (tuple(made[0]), made[1]),
+        max_size=12,
+    )
+)
+def test_the_listing_is_in_path_order_whatever_the_tree(
+    tmp_path_factory: pytest.TempPathFactory, layout: list[tuple[list[str], str]]
+) -> None:
+    """Folders named as files begin ("a" beside "a.txt", "a b"), walked in path order
+    without a sort, or sorted when a walk cannot be (both give the paths sorted)."""
+    posts = tmp_path_factory.mktemp("posts")
+    made = set()
+    for folders, name in layout:
+        folder = posts.joinpath(*folders)
+        if any(p.is_file() for p in [folder, *folder.parents]) or (folder / name).is_dir():
+            continue  # a file where a folder would be
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("x", encoding="utf-8")
+        made.add("/".join([*folders, name]))
+    files, _ = find_post_files(posts)
+    assert list(files) == sorted(made)
+    assert all(files[path].rel_path == path for path in made)
+
+
+def test_listing_a_big_tree_holds_its_columns_alone(tmp_path: Path) -> None:
+    """A walk in path order makes the listing's columns as it goes: nothing more per file
+    (a list of every path and a sort order: 238 bytes a file at 6,000 files before, 91 now)."""
+    posts = tmp_path / "posts"
+    for folder in range(60):
+        (posts / f"{folder:03d}").mkdir(parents=True)
+        for name in range(100):
+            (posts / f"{folder:03d}" / f"{folder:03d}{name:03d}_0123456789abcdef.txt").touch()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        files, _ = find_post_files(posts)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(files) == 6000
+    assert peak / len(files) < 120

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import codecs
 import errno
-import operator
 import os
 import stat
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, ValuesView
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +39,6 @@ _OPEN_FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 _READ_CHUNK = 1 << 20
-
-_name = operator.attrgetter("name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +98,24 @@ class PostFiles(Mapping[str, PostFile]):
             self._root = self._root or file.root
             if file.fspath != prefix + file.rel_path:
                 self._fspaths[row] = file.fspath
+
+    @classmethod
+    def of_columns(
+        cls,
+        paths: bytearray,
+        ends: array[int],
+        stats: Sequence[array[int]],
+        fspaths: dict[int, str],
+        prefix: str,
+        root: str,
+    ) -> PostFiles:
+        """Files already in path order, as columns: ``paths`` (UTF-8, one after another) and
+        where each ends, their (size, mtime_ns, device, inode) columns, and the system's
+        names that differ from their readable paths, by row."""
+        files = cls((), prefix, root)
+        files._paths, files._ends, files._fspaths = paths, ends, fspaths
+        files._sizes, files._mtimes, files._devices, files._inodes = stats
+        return files
 
     def only(self, keep: Callable[[str], bool]) -> PostFiles:
         """The files whose ``rel_path`` ``keep`` accepts."""
@@ -170,30 +185,47 @@ class PostFiles(Mapping[str, PostFile]):
 
 
 class _Walked:
-    """The files a walk finds, in its order, as columns (no object per file) until sorted."""
+    """The files a walk finds, in its order, as columns (no object per file). A walk that
+    takes each folder's entries in path order (see :func:`_path_order`) finds them sorted,
+    and they become :class:`PostFiles` as they are; else (names read otherwise than they
+    sort, symlinked folders) they are sorted once, at the end."""
 
     def __init__(self) -> None:
-        self.paths: list[str] = []
+        self.paths = bytearray()
+        self.ends = array("Q")
         self.stats: list[array[int]] = [array("q"), array("q"), array("Q"), array("Q")]
         self.fspaths: dict[int, str] = {}
+        self.in_order = True
+        self._last = b""
 
     def add(self, file: PostFile, prefix: str) -> None:
         if file.fspath != prefix + file.rel_path:
-            self.fspaths[len(self.paths)] = file.fspath
-        self.paths.append(file.rel_path)
+            self.fspaths[len(self.ends)] = file.fspath
+        encoded = file.rel_path.encode()
+        if self.ends and encoded <= self._last:
+            self.in_order = False
+        self._last = encoded
+        self.paths += encoded
+        self.ends.append(len(self.paths))
         for column, value in zip(
             self.stats, (file.size, file.mtime_ns, file.device, file.inode), strict=True
         ):
             column.append(value)
 
     def sorted(self, prefix: str, root: str) -> PostFiles:
-        order = sorted(range(len(self.paths)), key=self.paths.__getitem__)
+        if self.in_order:
+            return PostFiles.of_columns(
+                self.paths, self.ends, self.stats, self.fspaths, prefix, root
+            )
+        starts = [0, *self.ends[:-1]]
+        paths = [self.paths[a:b].decode() for a, b in zip(starts, self.ends, strict=True)]
+        order = sorted(range(len(paths)), key=paths.__getitem__)
         sizes, mtimes, devices, inodes = self.stats
         return PostFiles(
             (
                 PostFile(
-                    self.fspaths.get(row) or prefix + self.paths[row],
-                    self.paths[row],
+                    self.fspaths.get(row) or prefix + paths[row],
+                    paths[row],
                     sizes[row],
                     mtimes[row],
                     devices[row],
@@ -205,6 +237,16 @@ class _Walked:
             prefix,
             root,
         )
+
+
+def _path_order(entry: os.DirEntry[str]) -> str:
+    """An entry's name as its paths sort: a folder's followed by "/" (so "a.txt" comes
+    before the files in "a", as the paths "a.txt" and "a/x" sort)."""
+    try:
+        is_folder = entry.is_dir(follow_symlinks=False)
+    except OSError:
+        is_folder = False
+    return entry.name + "/" if is_folder else entry.name
 
 
 class _InOrder(ValuesView[PostFile]):
@@ -293,7 +335,7 @@ def find_post_files(root: Path, follow_symlinks: bool = False) -> tuple[PostFile
                 return None
             seen_dirs.add(real)
         try:
-            entries = sorted(os.scandir(directory), key=_name)
+            entries = sorted(os.scandir(directory), key=_path_order)
         except OSError as exc:
             problems.append(Problem(where, f"cannot list folder: {exc.strerror}", Severity.ERROR))
             return None
