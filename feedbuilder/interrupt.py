@@ -56,6 +56,12 @@ def signals_raise() -> Iterator[None]:
         yield
         if fired:  # raised where Python could only print it ("Exception ignored in ...")
             raise Interrupted(fired[0])
+    except Interrupted:
+        raise
+    except BaseException as exc:
+        if fired:  # its Interrupted was swallowed: a signal to the whole group kills the
+            raise Interrupted(fired[0]) from exc  # workers too, whose death is not the cause
+        raise
     finally:
         for signum, action in previous.items():
             signal.signal(signum, action)

@@ -106,7 +106,7 @@ def story_print(title: str, raw_body: str) -> StoryPrint:
         titles.append(title_key(original.group(1)))
         text = text[: original.start()] + text[original.end() :]
     folded = text.casefold()
-    count, value = simhash(folded)
+    count, value = simhash(folded, MIN_TOKENS)
     if count < MIN_TOKENS:
         return NO_PRINT
     opening = " ".join(word[0] for word in islice(_TOKEN.finditer(folded), KEY_TOKENS))

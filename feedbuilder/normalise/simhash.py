@@ -62,9 +62,10 @@ _BIT_VOTES = np.unpackbits(
 _COLUMN_BASE = np.arange(8, dtype=np.uint16) * 256  # byte i of a hash counts in bins 256i..
 
 
-def simhash(folded: str) -> tuple[int, int]:
+def simhash(folded: str, at_least: int = 3) -> tuple[int, int]:
     """How many tokens the case-folded text ``folded`` has (counted up to
-    ``MAX_TOKENS``), and the SimHash of those tokens' trigrams (0 below three tokens)."""
+    ``MAX_TOKENS``), and the SimHash of those tokens' trigrams (0 below ``at_least``
+    tokens, and nothing hashed: a short text's runs are not cached)."""
     points = np.frombuffer(folded.encode("utf-32-le"), np.uint32)
     looked_up = np.minimum(points, _BMP - 1)
     is_cjk = _IS_CJK[looked_up]
@@ -76,7 +77,7 @@ def simhash(folded: str) -> tuple[int, int]:
     run_start[1:] &= ~is_other[:-1]
     starts = np.flatnonzero(is_cjk | run_start)[:MAX_TOKENS]
     count = len(starts)
-    if count < 3:
+    if count < max(3, at_least):
         return count, 0
     tokens = looked_up[starts]
     first, second, third = (table[tokens] for table in _HASHES)
