@@ -109,8 +109,9 @@ class StoriesAt(Mapping[str, tuple[PostRef, ...]]):
         story_of = np.repeat(
             np.arange(len(self._starts) - 1, dtype=np.int64), np.diff(np.asarray(self._starts))
         )
-        order = np.argsort(np.asarray(hashes), kind="stable")
-        self._hashes = np.asarray(hashes)[order]  # the copies' ids' hashes, sorted
+        unsorted = np.asarray(hashes)
+        order = np.argsort(unsorted, kind="stable")
+        self._hashes = unsorted[order]  # the copies' ids' hashes, sorted
         self._story_of = story_of[order]  # ... and their stories, in the same order
         self._refs = refs
         self._had: dict[int, tuple[PostRef, ...]] = {}  # the stories asked for so far
@@ -251,9 +252,9 @@ def _near_pairs(hashes: array[int]) -> Iterator[tuple[int, int]]:
     A table at a time in NumPy: each print's key and position sorted as one number (so a
     crowd's positions ascend), and each print compared with the :data:`PEERS` after it, a
     slice of the table and a step at a time (so what is held beyond the table is bounded,
-    however crowded). A pair met in
-    several tables is kept once: the tables' pairs are merged into one sorted array as they
-    pile up, so they never hold much more than the pairs found.
+    however crowded). A pair met in several tables is kept once: the tables' pairs are
+    merged into one sorted array as they pile up, so they never hold much more than the
+    pairs found.
     """
     import numpy as np  # a tenth of a second: not for a rebuild with nothing to plan
 
