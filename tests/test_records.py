@@ -36,7 +36,9 @@ def metas(draw: st.DrawFn) -> PostMeta:
             datetime(1990, 1, 1), datetime(2100, 1, 1), timezones=ZONES, allow_imaginary=False
         )
     )
-    updated = published + draw(st.timedeltas(timedelta(0), timedelta(days=900)))
+    # later by an instant, not on the wall clock (which may land in a DST gap: no such time)
+    later = published.astimezone(UTC) + draw(st.timedeltas(timedelta(0), timedelta(days=900)))
+    updated = later.astimezone(published.tzinfo)
     return PostMeta(
         rel_path="a/b.md",
         title=draw(NAMES),
