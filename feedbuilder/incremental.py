@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from .cache import FeedRecord, FileKey, Output, Snapshot, problems_to_json
-from .collect.files import PostFile
+from .collect.files import PostFile, PostFiles
 from .models import FeedSpec, PostMeta, PostRef, Problem, Thumbnail, epoch_micros, zone_key
 
 DOUBT_NS = 2_000_000_000
@@ -46,15 +46,12 @@ class Decider:
         trusted = file.mtime_ns < self.doubt_after_ns
         return file.rel_path, file.size, (file.mtime_ns if trusted else -1)
 
-    def listing_key(self, files: Iterable[PostFile], problems: Iterable[Problem]) -> str | None:
+    def listing_key(self, files: PostFiles, problems: Iterable[Problem]) -> str | None:
         """A hash of every post file's path, size and mtime (and the listing's problems);
         None when a file is too new to trust, so no build can be skipped on it."""
-        doubt_after = self.doubt_after_ns
-        digest = hashlib.sha256()
-        for file in files:
-            if file.mtime_ns >= doubt_after:
-                return None
-            digest.update(f"{file.rel_path}\0{file.size}\0{file.mtime_ns}\n".encode())
+        if files.newest_mtime_ns() >= self.doubt_after_ns:
+            return None
+        digest = hashlib.sha256(files.digest())
         digest.update(problems_to_json(list(problems)).encode())
         return digest.hexdigest()
 

@@ -90,7 +90,7 @@ def build(
         listed = listing.files.stats()
         edits = Edits(last, stamp(config)[:16], decider.now, listed)
         with _opened(cache, config) as (store, warnings):
-            key = decider.listing_key(listing.files.values(), listing.problems) if store else None
+            key = decider.listing_key(listing.files, listing.problems) if store else None
             report = _last_build(store, key, decider, output) if store else None
             if report is not None:
                 _save_state(config, edits, report)

@@ -249,6 +249,54 @@ def test_the_listing_columns_answer_as_a_dict_of_files(names: list[str], other: 
     ]
 
 
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=4), st.integers(0, 2**40), st.integers(0, 2**62)),
+        unique_by=lambda entry: entry[0],
+        max_size=12,
+    ),
+    st.data(),
+)
+def test_the_listing_digest_is_of_every_path_size_and_mtime(
+    entries: list[tuple[str, int, int]], data: st.DataObject
+) -> None:
+    """A rebuild with nothing changed is skipped on this digest: any path, size or mtime
+    changed changes it (also a path cut elsewhere: "ab", "c" against "a", "bc"); where and
+    which file the system has does not."""
+
+    def listing(rows: list[tuple[str, int, int]], device: int) -> PostFiles:
+        made = [
+            PostFile(f"/{device}/{p}", p, s, m, device, i, "/") for i, (p, s, m) in enumerate(rows)
+        ]
+        return PostFiles(sorted(made, key=lambda file: file.rel_path), "/p/", "/p")
+
+    entries = sorted(entries)
+    assert listing(entries, 1).digest() == listing(entries, 2).digest()
+    assert listing(entries, 1).newest_mtime_ns() == max((m for _, _, m in entries), default=0)
+    if not entries:
+        return
+    at = data.draw(st.integers(0, len(entries) - 1))
+    path, size, mtime = entries[at]
+    changed = data.draw(
+        st.sampled_from(
+            [
+                (path + "x", size, mtime),
+                (path, size + 1, mtime),
+                (path, size, mtime + 1),
+                *([(path[:-1], size, mtime)] if path else []),
+            ]
+        )
+    )
+    edited = [changed if i == at else entry for i, entry in enumerate(entries)]
+    if len({p for p, _, _ in edited}) == len(edited):  # not renamed onto another file
+        assert listing(sorted(edited), 1).digest() != listing(entries, 1).digest()
+    if len(entries) >= 2 and entries[0][0] and entries[1][0]:  # a path cut elsewhere
+        (first, *a), (second, *b) = entries[0], entries[1]
+        recut = [(first + second[0], *a), (second[1:], *b), *entries[2:]]
+        if len({p for p, _, _ in recut}) == len(recut):
+            assert listing(sorted(recut), 1).digest() != listing(entries, 1).digest()
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import hashlib
 import os
 import stat
 from array import array
@@ -121,6 +122,19 @@ class PostFiles(Mapping[str, PostFile]):
         """The files whose ``rel_path`` ``keep`` accepts."""
         kept = (self.at(row) for row, path in enumerate(self) if keep(path))
         return PostFiles(kept, self._prefix, self._root)
+
+    def newest_mtime_ns(self) -> int:
+        """The newest file's mtime (0: no file)."""
+        return max(self._mtimes, default=0)
+
+    def digest(self) -> bytes:
+        """A hash of every file's readable path, size and mtime, in path order: taken over
+        the columns, as making a million files' records to hash each was a quarter of a
+        rebuild with nothing changed."""
+        digest = hashlib.sha256()
+        for column in (self._ends, self._paths, self._sizes, self._mtimes):
+            digest.update(column)
+        return digest.digest()
 
     def listed(self) -> Iterator[tuple[str, int, int]]:
         """Each file's (rel_path, size, mtime_ns), in path order."""
