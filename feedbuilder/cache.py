@@ -73,10 +73,18 @@ CREATE TABLE IF NOT EXISTS snapshot (
 # Made after the rows when a scan fills an empty cache (see Cache.put_scans): sorting a
 # million rows once is far cheaper than a million inserts at random places in a B-tree
 # bigger than the page cache, each a page read and rewrite.
+# The partial ones answer planning's questions of every usable post (counts, category sets,
+# shared ids, the prints in feed order) without reading the table's rows: at 1M posts each
+# walked the posts by date, a row lookup a post, in 5 to 12 s; from its index, 0.1 to 2 s.
 _INDEXES = {
     "posts_by_date": "posts (published DESC)",
     "members_by_feed": "members (kind, name, published DESC)",
     "members_by_post": "members (rel_path)",
+    "usable_by_date": "posts (published, in_all, id, link) WHERE usable",
+    "usable_by_categories": "posts (categories, published) WHERE usable",
+    "prints_by_date": (
+        "posts (published DESC, coalesce(id, link), story) WHERE usable AND story != ''"
+    ),
 }
 _MAKE_INDEXES = "".join(f"CREATE INDEX IF NOT EXISTS {n} ON {on};\n" for n, on in _INDEXES.items())
 
@@ -575,7 +583,7 @@ class Cache:
                 f"SELECT rel_path, {_REF_COLUMNS} FROM posts WHERE usable AND published <= ?"
                 " AND coalesce(id, link) IN (SELECT coalesce(id, link) FROM posts"
                 " WHERE usable AND published <= ? GROUP BY 1 HAVING count(*) > 1)"
-                " ORDER BY rel_path",
+                " ORDER BY +rel_path",  # "+": not in path order, a walk of every row
                 (_upto(due), _upto(due)),
             )
         )
