@@ -14,6 +14,7 @@ CLI::
 
     nice -n 10 python benchmarks/archives.py --sizes 10000 100000 [--repeat 3] [--parse]
     nice -n 10 python benchmarks/archives.py --sizes 100000 --repeat 1 --cold-only
+    nice -n 10 python benchmarks/archives.py --sizes 100000 --repeat 1 --keep  # then validate
 """
 
 from __future__ import annotations
@@ -162,7 +163,10 @@ def bench(size: int, args: argparse.Namespace) -> bool:
     bad = parse_pages(output) if args.parse else []
     if args.parse:
         print(f"{size}: feedparser: {bad[:5] or 'every RSS and Atom page parses'}")
-    shutil.rmtree(site, ignore_errors=True)
+    if args.keep:
+        print(f"{size}: kept {output} (for tests/w3c_validate.py)")
+    else:
+        shutil.rmtree(site, ignore_errors=True)
     return not wrong and not problems and not bad
 
 
@@ -172,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--parse", action="store_true", help="feedparser every page")
     parser.add_argument("--cold-only", action="store_true", help="only the cold builds' ratio")
+    parser.add_argument("--keep", action="store_true", help="keep the last site and its output")
     parser.add_argument("--corpus-dir", type=Path, default=default_cache_dir() / "corpora")
     parser.add_argument("--work-dir", type=Path, default=default_cache_dir() / "work")
     args = parser.parse_args(argv)

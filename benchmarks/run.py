@@ -64,6 +64,11 @@ output_dir = "output"
 VARIANTS = {
     "all": ("feedbuilder, RSS + Atom + JSON", ""),
     "rss-atom": ("feedbuilder, RSS + Atom", 'formats = ["rss", "atom"]\n'),
+    # Hugo's job: no story prints (dedupe, on by default, has no counterpart in Hugo)
+    "hugo-job": (
+        "feedbuilder, RSS + Atom, dedupe off",
+        'formats = ["rss", "atom"]\ndedupe = false\n',
+    ),
 }
 """Name → (the tool column, extra config)."""
 CACHE_PREFIX = ".feedbuilder-cache"
@@ -315,7 +320,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="+",
         choices=list(VARIANTS),
         default=list(VARIANTS),
-        help="feedbuilder writing all three formats, and/or RSS + Atom only",
+        help="feedbuilder writing all three formats, RSS + Atom only, and/or Hugo's job",
     )
     parser.add_argument("--anchors", action="store_true", help="time Hugo on the same corpus")
     parser.add_argument("--hugo", type=Path, help="the Hugo binary (default: the tool env's)")

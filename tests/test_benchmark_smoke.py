@@ -26,7 +26,8 @@ def test_benchmark_prints_a_table(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [_cells(line) for line in result.stdout.splitlines() if line.startswith("| 120 |")]
     assert rows[0][1] == "floor"
-    for variant in ("feedbuilder, RSS + Atom + JSON", "feedbuilder, RSS + Atom"):
+    variants = ("RSS + Atom + JSON", "RSS + Atom", "RSS + Atom, dedupe off")
+    for variant in (f"feedbuilder, {formats}" for formats in variants):
         steps = {row[2]: row for row in rows if row[1] == variant}
         assert len(steps) == 4
         assert steps["rebuild, nothing changed"][7:9] == ["0", "ok: wrote nothing"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,24 +34,36 @@ def validate(path: Path, url: str) -> tuple[list[Any], list[Any]]:
     ]
 
 
+def report(path: Path, output: Path, base: str) -> tuple[bool, list[str], list[str]]:
+    """Whether ``path`` (in ``output``) has an error; its messages and warnings' names."""
+    from feedvalidator.formatter.text_plain import Formatter
+
+    errors, warnings = validate(path, base + str(path.relative_to(output)))
+    lines = [f"{path.relative_to(output)}: {line}" for line in Formatter(errors + warnings)]
+    return bool(errors), lines, [type(w).__name__ for w in warnings]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--validator", type=Path, required=True, help="feedvalidator's src/")
     parser.add_argument("--output", type=Path, required=True, help="a built output dir")
     parser.add_argument("--base", default="https://example.com/", help="feed_base_url")
+    parser.add_argument("--jobs", type=int, default=1, help="files validated at once")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(args.validator))
-    from feedvalidator.formatter.text_plain import Formatter
 
     files = sorted(args.output.glob("feeds/**/*.xml"))
     failed = 0
     warned: Counter[str] = Counter()
-    for path in files:
-        errors, warnings = validate(path, args.base + str(path.relative_to(args.output)))
-        failed += bool(errors)
-        warned.update(type(w).__name__ for w in warnings)
-        for line in Formatter(errors + warnings):
-            print(f"{path.relative_to(args.output)}: {line}")
+    with ProcessPoolExecutor(args.jobs) as pool:  # the validator is pure Python, a file a second
+        outputs = [args.output] * len(files)
+        for error, lines, warnings in pool.map(
+            report, files, outputs, [args.base] * len(files), chunksize=8
+        ):
+            failed += error
+            warned.update(warnings)
+            for line in lines:
+                print(line)
     print(f"{len(files)} files, {failed} with errors; warnings: {dict(warned) or 'none'}")
     return 1 if failed else 0
 
